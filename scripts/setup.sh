@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Shared by demo.sh and test.sh: installs the Debian packages Keel needs when
+# they are missing, then configures and builds the `release` preset.
+# Usage: scripts/setup.sh [preset]   (default: release)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=${1:-release}
+
+# Build tools, GoogleTest, Vulkan (headers, loader, lavapipe, validation
+# layers, GLSL and SPIR-V tools), pkg-config for the install test.
+packages=(cmake ninja-build g++ pkg-config libgtest-dev
+          libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
+          glslc glslang-tools spirv-tools)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "keel setup: installing ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The CUDA toolkit is not a Debian package we install: when nvcc exists
+# (/usr/local/cuda) the CUDA backend and kernels are built, otherwise the
+# backend is off and the checked-in prebuilt kernels are used.
+export PATH="$PATH:/usr/local/cuda/bin"
+
+echo "keel setup: configuring preset '$preset'"
+cmake --preset "$preset" >/dev/null
+echo "keel setup: building (this takes a few minutes on 2 cores)"
+cmake --build --preset "$preset"
