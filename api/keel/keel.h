@@ -93,7 +93,7 @@ typedef uint64_t KLdeviceptr;               /**< A device address; plain integer
 
 /** Universally unique identifier of a device (16 bytes, as cuDeviceGetUuid). */
 typedef struct KLuuid {
-  char bytes[16];
+  char bytes[16]; /**< The 16 bytes of the UUID. */
 } KLuuid;
 
 /** Host function enqueued with klLaunchHostFunc. */

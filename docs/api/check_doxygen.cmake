@@ -1,0 +1,11 @@
+# Runs Doxygen and fails when its warning log is not empty.
+execute_process(COMMAND ${DOXYGEN} ${DOXYFILE} RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "doxygen failed with ${rc}")
+endif()
+file(READ ${LOG} warnings)
+string(STRIP "${warnings}" warnings)
+if(NOT warnings STREQUAL "")
+  message(FATAL_ERROR "Doxygen warnings:\n${warnings}")
+endif()
+message(STATUS "Doxygen: no warnings")
