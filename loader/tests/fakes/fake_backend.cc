@@ -1,0 +1,301 @@
+// A fake backend for the loader tests, built in variants by compile
+// definitions (loader/tests/CMakeLists.txt lists them):
+//
+//   FAKE_NAME="alpha"        the name used in device names and messages
+//   FAKE_DEVICES=n           devices getDevices reports (default 2)
+//   FAKE_INIT_NO_DEVICE      init returns KL_ERROR_NO_DEVICE with a reason
+//   FAKE_INIT_FAIL           init fails with KL_ERROR_UNKNOWN and a native-style message
+//   FAKE_REFUSE_VERSION      negotiation refuses: "speaks only interface 99"
+//   FAKE_CHOOSE_VERSION=n    negotiation answers interface n (a bogus choice)
+//   FAKE_NO_ENTRY_POINT      keelBackendNegotiate is not exported
+//   FAKE_UNRESOLVED          references a symbol nothing defines: dlopen(RTLD_NOW) fails
+//   FAKE_NULL_SLOTS="a,b"    these table slots are left NULL
+//   FAKE_TABLE_SIZE=expr     table.size is expr instead of sizeof(KLdispatchTable)
+//   FAKE_NULL_DEVICES        getDevices hands out NULL device handles
+//
+// Every slot is generated from KEEL_ENTRY_POINTS, so a new entry point is
+// implemented (and recorded) here without editing this file. The few entry
+// points that must produce something (names, new objects) have a Behave
+// overload below; every other one records the call and returns KL_SUCCESS.
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+
+#include "common/services.h"
+#include "fake_backend.h"
+
+#ifndef FAKE_NAME
+#error "FAKE_NAME must name the variant"
+#endif
+#ifndef FAKE_DEVICES
+#define FAKE_DEVICES 2
+#endif
+
+#ifdef FAKE_UNRESOLVED
+// Defined nowhere; the plugin links because shared objects may have undefined
+// symbols, and the loader's dlopen(RTLD_NOW) must then fail with dlerror text.
+extern "C" int keel_fake_symbol_that_does_not_exist(void);
+#endif
+
+namespace {
+
+KeelFakeStats g_stats;
+KLdispatchTable g_table;
+KeelFakeObject g_devices[FAKE_DEVICES > 0 ? FAKE_DEVICES : 1];
+KeelFakeObject g_primary[FAKE_DEVICES > 0 ? FAKE_DEVICES : 1];
+int g_serial = 0;
+
+KeelFakeObject* New(const char* kind, KeelFakeObject* device) {
+  auto* o = new KeelFakeObject();
+  o->header.dispatch = keel::services().dispatch;
+  o->kind = kind;
+  o->index = __atomic_add_fetch(&g_serial, 1, __ATOMIC_RELAXED);
+  o->device = device;
+  return o;
+}
+
+KeelFakeObject* Obj(const void* handle) {
+  return static_cast<KeelFakeObject*>(const_cast<void*>(handle));
+}
+
+void Record(const char* name, const void* handle, KLcontext ctx) {
+  if (handle == nullptr) return;
+  KeelFakeObject* o = Obj(handle);
+  o->last_call = name;
+  o->last_call_by = keel::services().dispatch;
+  o->last_ctx = ctx;
+  ++o->calls;
+}
+
+// One tag type per entry point, so Behave can be overloaded per entry point.
+enum class Ep {
+#define FAKE_EP_ENUM(kind, name, dispatch, params, args) name,
+  KEEL_ENTRY_POINTS(FAKE_EP_ENUM)
+#undef FAKE_EP_ENUM
+};
+template <Ep E>
+struct Tag {};
+
+// The default: the call was recorded; nothing else to do.
+template <Ep E, typename... A>
+KLresult Behave(Tag<E>, A...) {
+  return KL_SUCCESS;
+}
+
+KLresult Behave(Tag<Ep::klDeviceGetName>, char* name, int len, KLdevice dev) {
+  if (name == nullptr || len <= 0) return keel::Fail(KL_ERROR_INVALID_VALUE, "klDeviceGetName: bad buffer");
+  std::snprintf(name, static_cast<size_t>(len), "%s device %d", FAKE_NAME, Obj(dev)->index);
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klDeviceGetUuid>, KLuuid* uuid, KLdevice dev) {
+  if (uuid == nullptr) return keel::Fail(KL_ERROR_INVALID_VALUE, "klDeviceGetUuid: uuid is NULL");
+  std::memset(uuid->bytes, 0, sizeof uuid->bytes);
+  std::snprintf(uuid->bytes, sizeof uuid->bytes, "%.13s%d", FAKE_NAME, Obj(dev)->index);
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klDeviceTotalMem>, size_t* bytes, KLdevice dev) {
+  if (bytes == nullptr) return keel::Fail(KL_ERROR_INVALID_VALUE, "klDeviceTotalMem: bytes is NULL");
+  *bytes = (static_cast<size_t>(Obj(dev)->index) + 1) << 30;
+  return KL_SUCCESS;
+}
+// 1000 + attribute: a test can tell the backend's answer from the loader's.
+KLresult Behave(Tag<Ep::klDeviceGetAttribute>, int* pi, KLdevice_attribute attrib, KLdevice) {
+  if (pi == nullptr) return keel::Fail(KL_ERROR_INVALID_VALUE, "klDeviceGetAttribute: pi is NULL");
+  *pi = 1000 + static_cast<int>(attrib);
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klCtxCreate>, KLcontext* pctx, unsigned int, KLdevice dev) {
+  if (pctx == nullptr) return keel::Fail(KL_ERROR_INVALID_VALUE, "klCtxCreate: pctx is NULL");
+  *pctx = reinterpret_cast<KLcontext>(New("context", Obj(dev)));
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klCtxDestroy>, KLcontext ctx) {
+  Obj(ctx)->destroyed = 1;
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klCtxGetDevice>, KLcontext ctx, KLdevice* device) {
+  if (device == nullptr) return keel::Fail(KL_ERROR_INVALID_VALUE, "klCtxGetDevice: device is NULL");
+  *device = reinterpret_cast<KLdevice>(Obj(ctx)->device);
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klDevicePrimaryCtxRetain>, KLcontext* pctx, KLdevice dev) {
+  if (pctx == nullptr) return keel::Fail(KL_ERROR_INVALID_VALUE, "klDevicePrimaryCtxRetain: pctx is NULL");
+  KeelFakeObject* primary = &g_primary[Obj(dev)->index];
+  *pctx = reinterpret_cast<KLcontext>(primary);
+  return KL_SUCCESS;
+}
+KLresult NewHandle(void* out, const char* kind) {
+  if (out == nullptr) return keel::Fail(KL_ERROR_INVALID_VALUE, "%s: output is NULL", kind);
+  *static_cast<KeelFakeObject**>(out) = New(kind, nullptr);
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klModuleLoad>, KLcontext, KLmodule* m, const char*) { return NewHandle(m, "module"); }
+KLresult Behave(Tag<Ep::klModuleLoadData>, KLcontext, KLmodule* m, const void*, size_t) {
+  return NewHandle(m, "module");
+}
+KLresult Behave(Tag<Ep::klModuleLoadDataEx>, KLcontext, KLmodule* m, const void*, size_t, unsigned int,
+                KLjit_option*, void**) {
+  return NewHandle(m, "module");
+}
+KLresult Behave(Tag<Ep::klModuleGetFunction>, KLfunction* f, KLmodule, const char*) {
+  return NewHandle(f, "function");
+}
+KLresult Behave(Tag<Ep::klLinkCreate>, KLcontext, unsigned int, KLjit_option*, void**, KLlinkState* s) {
+  return NewHandle(s, "link");
+}
+KLresult Behave(Tag<Ep::klStreamCreate>, KLcontext, KLstream* s, unsigned int) { return NewHandle(s, "stream"); }
+KLresult Behave(Tag<Ep::klStreamCreateWithPriority>, KLcontext, KLstream* s, unsigned int, int) {
+  return NewHandle(s, "stream");
+}
+KLresult Behave(Tag<Ep::klEventCreate>, KLcontext, KLevent* e, unsigned int) { return NewHandle(e, "event"); }
+KLresult Behave(Tag<Ep::klModuleUnload>, KLmodule m) {
+  Obj(m)->destroyed = 1;
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klStreamDestroy>, KLstream s) {
+  Obj(s)->destroyed = 1;
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klEventDestroy>, KLevent e) {
+  Obj(e)->destroyed = 1;
+  return KL_SUCCESS;
+}
+
+// ---- the slots, one per entry point -----------------------------------------
+#define FAKE_FN_H(name, dispatch, params, args)    \
+  KLresult Fake_##name params {                    \
+    Record(#name, dispatch, nullptr);              \
+    return Behave(Tag<Ep::name>{}, KEEL_UNPAREN args); \
+  }
+#define FAKE_FN_HX FAKE_FN_H
+#define FAKE_FN_C(name, dispatch, params, args)                 \
+  KLresult Fake_##name(KLcontext ctx, KEEL_UNPAREN params) {    \
+    Record(#name, ctx, ctx);                                    \
+    return Behave(Tag<Ep::name>{}, ctx, KEEL_UNPAREN args);     \
+  }
+#define FAKE_FN_C0(name, dispatch, params, args) \
+  KLresult Fake_##name(KLcontext ctx) {          \
+    Record(#name, ctx, ctx);                     \
+    return Behave(Tag<Ep::name>{}, ctx);         \
+  }
+// With a stream the call is recorded on it (ctx must then be NULL), else on ctx.
+#define FAKE_FN_S(name, dispatch, params, args)                                              \
+  KLresult Fake_##name(KLcontext ctx, KEEL_UNPAREN params) {                                 \
+    Record(#name, dispatch != nullptr ? static_cast<const void*>(dispatch) : ctx, ctx);     \
+    return Behave(Tag<Ep::name>{}, ctx, KEEL_UNPAREN args);                                  \
+  }
+KLresult Fake_keelBackendCtxMadeCurrent(KLcontext ctx) {
+  ++Obj(ctx)->made_current;
+  return KL_SUCCESS;
+}
+#define FAKE_FN_B(name, dispatch, params, args)
+#define FAKE_FN(kind, name, dispatch, params, args) FAKE_FN_##kind(name, dispatch, params, args)
+KEEL_ENTRY_POINTS(FAKE_FN)
+
+// True if `name` is an item of the comma-separated FAKE_NULL_SLOTS.
+bool LeftNull(const char* name) {
+#ifdef FAKE_NULL_SLOTS
+  const char* list = FAKE_NULL_SLOTS;
+  const size_t n = std::strlen(name);
+  for (const char* p = list; (p = std::strstr(p, name)) != nullptr; p += n) {
+    bool starts = p == list || p[-1] == ',';
+    bool ends = p[n] == '\0' || p[n] == ',';
+    if (starts && ends) return true;
+  }
+#else
+  (void)name;
+#endif
+  return false;
+}
+
+KLresult Init() {
+  ++g_stats.init_calls;
+#ifdef FAKE_UNRESOLVED
+  if (keel_fake_symbol_that_does_not_exist() != 0) return KL_ERROR_UNKNOWN;
+#endif
+#if defined(FAKE_INIT_NO_DEVICE)
+  return keel::Fail(KL_ERROR_NO_DEVICE, "%s: no device (simulated: driver not installed)", FAKE_NAME);
+#elif defined(FAKE_INIT_FAIL)
+  return keel::Fail(KL_ERROR_UNKNOWN, "%s: simulated native failure FAKE_ERROR_DRIVER (42)", FAKE_NAME);
+#else
+  for (int i = 0; i < FAKE_DEVICES; ++i) {
+    g_devices[i].header.dispatch = keel::services().dispatch;
+    g_devices[i].kind = "device";
+    g_devices[i].index = i;
+    g_primary[i].header.dispatch = keel::services().dispatch;
+    g_primary[i].kind = "context";
+    g_primary[i].index = 100 + i;
+    g_primary[i].device = &g_devices[i];
+  }
+  return KL_SUCCESS;
+#endif
+}
+
+KLresult GetDevices(int* count, KLdevice* devices) {
+  if (count == nullptr) return keel::Fail(KL_ERROR_INVALID_VALUE, "getDevices: count is NULL");
+  if (devices == nullptr) {
+    *count = FAKE_DEVICES;
+    return KL_SUCCESS;
+  }
+  int n = *count < FAKE_DEVICES ? *count : FAKE_DEVICES;
+  for (int i = 0; i < n; ++i) {
+#ifdef FAKE_NULL_DEVICES
+    devices[i] = nullptr;
+#else
+    devices[i] = reinterpret_cast<KLdevice>(&g_devices[i]);
+#endif
+  }
+  *count = n;
+  return KL_SUCCESS;
+}
+
+const char* DriverVersion() { return "fake driver 1.0"; }
+
+}  // namespace
+
+#ifdef FAKE_REFUSE_VERSION
+constexpr bool kRefuseVersion = true;
+#else
+constexpr bool kRefuseVersion = false;
+#endif
+#ifdef FAKE_CHOOSE_VERSION
+constexpr uint32_t kChosenVersion = FAKE_CHOOSE_VERSION;
+#else
+constexpr uint32_t kChosenVersion = KEEL_BACKEND_INTERFACE_VERSION;
+#endif
+#ifdef FAKE_TABLE_SIZE
+constexpr size_t kTableSize = FAKE_TABLE_SIZE;
+#else
+constexpr size_t kTableSize = sizeof(KLdispatchTable);
+#endif
+
+#ifdef FAKE_NO_ENTRY_POINT
+#define FAKE_NEGOTIATE keelBackendNegotiateMisspelt
+#else
+#define FAKE_NEGOTIATE keelBackendNegotiate
+#endif
+
+extern "C" KEEL_BACKEND_EXPORT KLresult FAKE_NEGOTIATE(const KLloaderServices* services,
+                                                       KLbackendInterface* out) {
+  keel::SetServices(services, FAKE_NAME);
+  ++g_stats.negotiate_calls;
+  g_stats.services_dispatch = services->dispatch;
+#define FAKE_FILL(kind, name, dispatch, params, args) g_table.name = LeftNull(#name) ? nullptr : Fake_##name;
+  KEEL_ENTRY_POINTS(FAKE_FILL)
+#undef FAKE_FILL
+  g_table.size = kTableSize;
+  g_stats.own_table = &g_table;
+  if (kRefuseVersion)
+    return keel::Fail(KL_ERROR_NOT_SUPPORTED, "%s speaks only interface 99, loader offers %u",
+                      FAKE_NAME, services->interfaceVersion);
+  out->interfaceVersion = kChosenVersion;
+  out->name = FAKE_NAME;
+  out->version = "fake " FAKE_NAME " 1.0";
+  out->table = &g_table;
+  out->init = Init;
+  out->getDevices = GetDevices;
+  out->driverVersion = DriverVersion;
+  return KL_SUCCESS;
+}
+
+extern "C" KEEL_BACKEND_EXPORT KeelFakeStats* keelFakeStats(void) { return &g_stats; }
