@@ -1,6 +1,10 @@
 // klInit: discovery, selection, dlopen, version negotiation, backend init and
 // the device list; and the queries over their results.
 #include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstdarg>
@@ -19,9 +23,13 @@ namespace {
 // Default priority when KEEL_BACKENDS is unset; unknown names follow, sorted.
 constexpr const char* kDefaultOrder[] = {"cuda", "level_zero", "vulkan"};
 
+// A plugin claiming more devices than this is broken, not big.
+constexpr int kMaxDevicesPerBackend = 4096;
+
 std::vector<Backend*> g_backends;  // written once under g_init_once
 std::vector<KLdevice> g_devices;
 KLresult g_init_result = KL_ERROR_NOT_INITIALIZED;
+std::string g_init_message;  // what every failing klInit call reports
 std::once_flag g_init_once;
 
 void ServicesLog(KLlogLevel level, const char* backend, const char* format, ...) {
@@ -45,6 +53,28 @@ KLresult ServicesSetError(KLresult code, const char* format, ...) {
   return SetError(code, "%s", message);
 }
 
+// The candidates of the klInit in progress (for the same-library check).
+std::vector<Backend*> g_loading;
+
+// Why path cannot be a plugin file, or "" if it is a regular file.
+std::string NotARegularFile(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) {
+    int err = errno;
+    char target[4096];
+    ssize_t n = readlink(path.c_str(), target, sizeof target - 1);
+    if (n >= 0) return "dangling symbolic link to " + std::string(target, static_cast<size_t>(n));
+    return std::string("cannot open: ") + std::strerror(err);
+  }
+  if (S_ISREG(st.st_mode)) return "";
+  const char* kind = S_ISDIR(st.st_mode)    ? "a directory"
+                     : S_ISFIFO(st.st_mode) ? "a FIFO"
+                     : S_ISSOCK(st.st_mode) ? "a socket"
+                     : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device node"
+                                                                  : "not a file";
+  return std::string("not a regular file (") + kind + ")";
+}
+
 int DefaultRank(const std::string& name) {
   for (size_t i = 0; i < sizeof kDefaultOrder / sizeof kDefaultOrder[0]; ++i)
     if (name == kDefaultOrder[i]) return static_cast<int>(i);
@@ -54,6 +84,13 @@ int DefaultRank(const std::string& name) {
 // Opens, negotiates and initializes one plugin; fills b->status and reason.
 void LoadBackend(Backend* b) {
   Log(KL_LOG_INFO, "loading backend %s from %s", b->name.c_str(), b->path.c_str());
+  // dlopen of a FIFO blocks and of a directory fails obscurely: only regular
+  // files (or links to them) are opened.
+  if (std::string why = NotARegularFile(b->path); !why.empty()) {
+    b->status = KL_BACKEND_STATUS_LOAD_FAILED;
+    b->reason = why;
+    return;
+  }
   dlerror();
   void* lib = dlopen(b->path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (lib == nullptr) {
@@ -62,6 +99,16 @@ void LoadBackend(Backend* b) {
     b->reason = std::string("dlopen failed: ") + (why ? why : "unknown error");
     return;
   }
+  // The same file under two names (a link) is one library with one set of
+  // globals: negotiating it twice would restamp the first backend's objects.
+  for (const Backend* other : g_loading) {
+    if (other != b && other->library == lib) {
+      b->status = KL_BACKEND_STATUS_LOAD_FAILED;
+      b->reason = "same library as backend " + other->name + " (" + other->path + "); skipped";
+      return;
+    }
+  }
+  b->library = lib;
   // Plugins are never closed: their objects may outlive any teardown order.
   auto negotiate =
       reinterpret_cast<PFN_keelBackendNegotiate>(dlsym(lib, KEEL_BACKEND_ENTRY_POINT));
@@ -111,8 +158,11 @@ void LoadBackend(Backend* b) {
   if (iface.name != nullptr && b->name != iface.name)
     Log(KL_LOG_WARN, "plugin %s calls itself '%s'; using the file name", b->path.c_str(),
         iface.name);
-  // A shorter (older) table leaves the newer slots NULL: NOT_SUPPORTED.
+  // A shorter (older) table leaves the newer slots NULL: NOT_SUPPORTED. Only
+  // whole slots are copied: a size that ends inside a slot must not yield
+  // half a function pointer.
   size_t n = std::min(iface.table->size, sizeof(KLdispatchTable));
+  n = sizeof(size_t) + (n - sizeof(size_t)) / sizeof(void (*)()) * sizeof(void (*)());
   std::memcpy(b->table, iface.table, n);
   b->table->size = sizeof(KLdispatchTable);
   Log(KL_LOG_DEBUG, "%s: interface %u, table %zu of %zu bytes, version '%s'", b->name.c_str(),
@@ -134,9 +184,11 @@ void LoadBackend(Backend* b) {
     return;
   }
   int count = 0;
-  if (iface.getDevices(&count, nullptr) != KL_SUCCESS || count < 0) {
+  if (iface.getDevices(&count, nullptr) != KL_SUCCESS || count < 0 ||
+      count > kMaxDevicesPerBackend) {
     b->status = KL_BACKEND_STATUS_INIT_FAILED;
-    b->reason = std::string("device enumeration failed: ") + LastErrorMessage();
+    b->reason = std::string("device enumeration failed: ") +
+                (*LastErrorMessage() ? LastErrorMessage() : "count " + std::to_string(count));
     return;
   }
   std::vector<KLdevice> devices(static_cast<size_t>(count));
@@ -229,6 +281,7 @@ KLresult InitOnce() {
     }
   }
 
+  g_loading = order;
   for (Backend* b : order) {
     if (b->status == KL_BACKEND_STATUS_INVALID) LoadBackend(b);
     if (b->status == KL_BACKEND_STATUS_LOADED) {
@@ -267,9 +320,10 @@ KLresult InitOnce() {
     summary = "; no backend plugin found (searched: " + dirs + ")";
   }
   KLresult code = any_loaded ? KL_ERROR_NO_DEVICE : KL_ERROR_NO_BACKEND;
-  const char* what = any_loaded ? "no device found" : "no backend loaded";
-  Log(KL_LOG_ERROR, "klInit: %s%s", what, summary.c_str());
-  return RecordError(code, "klInit: %s%s", what, summary.c_str());
+  g_init_message = std::string("klInit: ") + (any_loaded ? "no device found" : "no backend loaded") +
+                   summary;
+  Log(KL_LOG_ERROR, "%s", g_init_message.c_str());
+  return code;
 }
 
 }  // namespace
@@ -298,13 +352,9 @@ KLresult klInit(unsigned int flags) {
     g_init_result = InitOnce();
     g_initialized.store(true, std::memory_order_release);
   });
-  if (g_init_result != KL_SUCCESS) {
-    // Later callers get the same code and a message of their own thread.
-    const char* name = "?";
-    klGetErrorName(g_init_result, &name);
-    if (!*LastErrorMessage())
-      SetError(g_init_result, "klInit: %s (see klGetBackendProperties or keel-info)", name);
-  }
+  // Every failing call, on any thread, gets the whole story: each candidate
+  // and why it is not usable.
+  if (g_init_result != KL_SUCCESS) RecordError(g_init_result, "%s", g_init_message.c_str());
   return g_init_result;
 }
 

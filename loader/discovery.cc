@@ -131,9 +131,15 @@ std::vector<Candidate> DiscoverPlugins(std::vector<std::string>* searched_dirs) 
       entry = AbsolutePath(entry);
       struct stat st;
       if (stat(entry.c_str(), &st) != 0) {
-        // A dangling link or a missing path: say so, keep going.
-        Log(KL_LOG_WARN, "KEEL_BACKEND_PATH entry '%s': %s", entry.c_str(), std::strerror(errno));
-        searched_dirs->push_back(entry);
+        int err = errno;
+        // A dangling link named like a plugin is a broken candidate (the
+        // reason shows in keel-info); a missing directory is not an error.
+        if (lstat(entry.c_str(), &st) == 0 && !BackendNameFromFile(Basename(entry)).empty()) {
+          collector.AddFile(entry, "");
+        } else {
+          Log(KL_LOG_INFO, "KEEL_BACKEND_PATH entry '%s': %s", entry.c_str(), std::strerror(err));
+          searched_dirs->push_back(entry);
+        }
       } else if (S_ISDIR(st.st_mode)) {
         collector.AddDirectory(entry);
       } else {

@@ -94,12 +94,23 @@ KLresult klDeviceGetAttribute(int* pi, KLdevice_attribute attrib, KLdevice dev) 
 
 KLresult klCtxCreate(KLcontext* pctx, unsigned int flags, KLdevice dev) {
   if (KEEL_UNLIKELY(dev == nullptr)) return NullHandle("klCtxCreate", "dev");
+  if (KEEL_UNLIKELY(pctx == nullptr)) return SetError(KL_ERROR_INVALID_VALUE, "klCtxCreate: pctx is NULL");
   const KLdispatchTable* table = TableOf(dev);
   if (KEEL_UNLIKELY(table->klCtxCreate == nullptr)) return NotSupported("klCtxCreate", table);
-  KLresult r = table->klCtxCreate(pctx, flags, dev);
+  KLcontext ctx = nullptr;
+  KLresult r = table->klCtxCreate(&ctx, flags, dev);
+  if (r != KL_SUCCESS) return r;
+  // The loader is about to push it and call through it: a broken backend's
+  // NULL or foreign handle must not get that far.
+  if (ctx == nullptr || TableOf(ctx) != table) {
+    const Backend* b = BackendOfTable(table);
+    return SetError(KL_ERROR_UNKNOWN, "klCtxCreate: the %s backend returned an invalid context handle",
+                    b ? b->name.c_str() : "unknown");
+  }
   // As cuCtxCreate: the new context becomes current on the calling thread.
-  if (r == KL_SUCCESS) PushContext(*pctx);
-  return r;
+  PushContext(ctx);
+  *pctx = ctx;
+  return KL_SUCCESS;
 }
 
 KLresult klCtxDestroy(KLcontext ctx) {

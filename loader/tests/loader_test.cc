@@ -458,6 +458,15 @@ class JsonChecker {
 
 }  // namespace
 
+std::string RegexEscape(const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    if (std::strchr("\\^$.|?*+()[]{}", c) != nullptr) escaped += '\\';
+    escaped += c;
+  }
+  return escaped;
+}
+
 bool IsValidJson(const std::string& text) { return JsonChecker(text).Document(); }
 
 }  // namespace keel::test

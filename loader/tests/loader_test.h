@@ -129,6 +129,9 @@ class LoaderTest : public ::testing::Test {
 // Substring matcher with a readable failure message.
 using ::testing::HasSubstr;
 
+// `text` with every character special to a POSIX extended regex escaped.
+std::string RegexEscape(const std::string& text);
+
 // Checks that `text` is one well-formed JSON value.
 bool IsValidJson(const std::string& text);
 
