@@ -104,6 +104,8 @@ class LoaderTest : public ::testing::Test {
   // Runs keel-info with `args` in `env` (against the test libkeel).
   Ran KeelInfo(const Env& env, std::vector<std::string> args = {});
 
+
+ public:
   // ---- child-side helpers ----------------------------------------------------------
   static KLresult Init() { return klInit(0); }
   static std::string LastError();
