@@ -34,7 +34,8 @@ constexpr DriverPtx kDriverPtx[] = {
     {12050, {8, 5}}, {12060, {8, 5}}, {12080, {8, 7}}, {12090, {8, 8}}, {13000, {9, 0}},
     {13010, {9, 1}},
 };
-// The newest release the table knows: a driver past it may accept more.
+// The newest release the table knows. Past it, CUDA 13.N has so far shipped
+// PTX ISA 9.N, and that rule is applied; other majors are unknown.
 constexpr int kNewestKnownCuda = 13010;
 
 }  // namespace
@@ -69,8 +70,12 @@ bool MaxPtxVersionForDriver(int cuda_version, PtxVersion* out) {
   if (cuda_version < kDriverPtx[0].cuda_version) return false;
   // A driver between known releases (a 12.7) accepts what the previous one did;
   // beyond the newest known release the answer is unknown.
-  int newest_release = cuda_version / 1000 * 1000 + cuda_version % 1000 / 10 * 10;
-  if (newest_release > kNewestKnownCuda) return false;
+  int release = cuda_version / 1000 * 1000 + cuda_version % 1000 / 10 * 10;
+  if (release > kNewestKnownCuda) {
+    if (cuda_version / 1000 != 13) return false;
+    *out = PtxVersion{9, cuda_version % 1000 / 10};
+    return true;
+  }
   for (size_t i = sizeof kDriverPtx / sizeof kDriverPtx[0]; i-- > 0;) {
     if (kDriverPtx[i].cuda_version <= cuda_version) {
       *out = kDriverPtx[i].ptx;
