@@ -114,14 +114,14 @@ KLresult Init() {
       g_devices.push_back(std::move(device));
     }
     char text[96];
-    std::snprintf(text, sizeof text, "%sLevel Zero API %u.%u, driver version %u",
+    std::snprintf(text, sizeof text, "%sze API %u.%u, driver %u",
                   g_driver_version.empty() ? "" : "; ", ZE_MAJOR_VERSION(driver->api_version),
                   ZE_MINOR_VERSION(driver->api_version), driver->driver_version);
     g_driver_version += text;
     g_drivers.push_back(std::move(driver));
   }
   std::string loader = LoaderVersion();
-  if (!loader.empty()) g_driver_version += "; " + loader;
+  if (!loader.empty()) g_driver_version += ", " + loader;
   if (g_devices.empty())
     return Fail(KL_ERROR_NO_DEVICE, "Level Zero: %u driver(s) but no GPU device%s", driver_count,
                 notes.c_str());
@@ -184,7 +184,7 @@ extern "C" KEEL_BACKEND_EXPORT KLresult keelBackendNegotiate(const KLloaderServi
                       services->interfaceVersion);
   out->interfaceVersion = 1;
   out->name = "level_zero";
-  out->version = "keel-level_zero 1.0.0";
+  out->version = "1.0.0";
   out->table = &keel::ze::g_table;
   out->init = keel::ze::Init;
   out->getDevices = keel::ze::GetDevices;
