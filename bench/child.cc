@@ -1,0 +1,117 @@
+// Figures that need a fresh process: cold start (nothing loaded yet) and
+// PTX loading with the JIT cache disabled (CUDA reads CUDA_CACHE_DISABLE
+// once, at cuInit). The parent re-executes itself with --child and reads one
+// line, "KEEL_BENCH_CHILD <nanoseconds>", from the child's output.
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "targets.h"
+#include "timer.h"
+
+namespace kb {
+
+namespace {
+constexpr const char* kResultTag = "KEEL_BENCH_CHILD ";
+constexpr int kSkipStatus = 77;
+}  // namespace
+
+double RunChild(const std::vector<std::string>& args,
+                const std::vector<std::pair<std::string, std::string>>& env) {
+  int fds[2];
+  if (pipe(fds) != 0) throw Error("pipe failed");
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) throw Error("fork failed");
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    dup2(fds[1], 2);
+    close(fds[0]);
+    close(fds[1]);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    std::string self = "/proc/self/exe";
+    argv.push_back(const_cast<char*>("keel-bench"));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(self.c_str(), argv.data());
+    std::fprintf(stderr, "exec of /proc/self/exe failed\n");
+    _exit(127);
+  }
+  close(fds[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t got;
+  while ((got = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(got));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  std::string cmd = "keel-bench";
+  for (const auto& a : args) cmd += " " + a;
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  if (WIFEXITED(status) && WEXITSTATUS(status) == kSkipStatus) throw Skip(out);
+  size_t at = out.find(kResultTag);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos)
+    throw Error(Format("child `%s` failed (status %d): %s", cmd.c_str(), status, out.c_str()));
+  return std::strtod(out.c_str() + at + std::strlen(kResultTag), nullptr);
+}
+
+int ChildMain(int argc, char** argv) {
+  std::string task, side, backend_name;
+  Options opts;
+  opts.kernel_dir = ExeDir() + "/bench_kernels";
+  int ordinal = 0, count = 1;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string k = argv[i], v = argv[i + 1];
+    if (k == "--child") task = v;
+    else if (k == "--side") side = v;
+    else if (k == "--backend") backend_name = v;
+    else if (k == "--kernel-dir") opts.kernel_dir = v;
+    else if (k == "--cuda-ordinal") ordinal = std::atoi(v.c_str());
+    else if (k == "--count") count = std::atoi(v.c_str());
+  }
+  Backend backend = backend_name == "cuda" ? Backend::kCuda : Backend::kVulkan;
+  try {
+    double ns = 0;
+    if (task == "init") {
+      if (side == "keel") ns = ColdStartKeel(backend);
+      else if (backend == Backend::kCuda) ns = ColdStartCudaRaw(ordinal);
+      else ns = ColdStartVulkanRaw();
+    } else if (task == "ptx-nocache") {
+      std::unique_ptr<Target> target;
+      if (side == "keel") {
+        target = MakeKeelTarget(backend, opts);
+      } else {
+        DeviceId id;
+        id.cuda_ordinal = ordinal;
+        target = MakeCudaRawTarget(opts, id);
+      }
+      target->Bind();
+      Image ptx = LoadImage(opts, ImageKind::kPtx);
+      std::vector<double> times;
+      for (int i = 0; i < std::max(1, count); ++i) {
+        double t0 = NowNs();
+        target->ModuleLoadRun(ptx, 1);
+        times.push_back(NowNs() - t0);
+      }
+      ns = Median(times);
+    } else {
+      std::fprintf(stderr, "keel-bench: unknown child task '%s'\n", task.c_str());
+      return 2;
+    }
+    std::printf("%s%.1f\n", kResultTag, ns);
+    return 0;
+  } catch (const Skip& e) {
+    std::printf("skipped: %s\n", e.what());
+    return kSkipStatus;
+  } catch (const std::exception& e) {
+    std::printf("%s\n", e.what());
+    return 1;
+  }
+}
+
+}  // namespace kb

@@ -1,0 +1,305 @@
+// keel-bench: Keel against the raw native APIs, side by side (issue 8).
+//
+//   keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING]
+//              [--json FILE] [--reps N] [--kernel-dir DIR] [--list]
+//
+// For each backend, every figure runs on the raw API (libcuda, or Vulkan
+// driven directly) and on Keel with that backend, on the same device, in
+// the same process, interleaved sample by sample after warm-up; the table
+// gives the medians and keel/raw. Every figure with a result checks it.
+//
+// Exit status: 0 all figures ran and checked; 1 a figure or a backend
+// failed; 2 bad usage; 77 nothing could run (no device for any requested
+// backend: ctest reports it as skipped).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <map>
+#include <memory>
+
+#include "figures.h"
+#include "report.h"
+#include "targets.h"
+
+namespace kb {
+namespace {
+
+void Usage(FILE* out) {
+  std::fprintf(out,
+               "usage: keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING]\n"
+               "                  [--json FILE] [--reps N] [--kernel-dir DIR] [--list]\n"
+               "  --backend   backends to measure (comma-separated; default all: those with a device)\n"
+               "  --quick     smoke mode: small sizes, few repetitions (CI)\n"
+               "  --filter    only figures whose id contains SUBSTRING\n"
+               "  --json      also write the results to FILE\n"
+               "  --reps      timed samples per side (default per figure, 31 for most)\n"
+               "  --kernel-dir  where bench.fatbin, bench.ptx, bench.sm_XY.cubin, bench.spv are\n"
+               "              (default: bench_kernels/ beside the executable)\n"
+               "  --list      print the figures and what each measures, then exit\n");
+}
+
+struct Args {
+  Options opts;
+  bool list = false;
+  bool explicit_backend = false;
+};
+
+bool ParseBackends(const std::string& value, std::vector<Backend>* out) {
+  out->clear();
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    std::string name = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (name == "cuda") out->push_back(Backend::kCuda);
+    else if (name == "vulkan") out->push_back(Backend::kVulkan);
+    else if (name == "all") *out = {Backend::kCuda, Backend::kVulkan};
+    else return false;
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return !out->empty();
+}
+
+int Parse(int argc, char** argv, Args* a) {
+  a->opts.backends = {Backend::kCuda, Backend::kVulkan};
+  a->opts.kernel_dir = ExeDir() + "/bench_kernels";
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    auto value = [&](std::string* v) {
+      if (i + 1 >= argc) return false;
+      *v = argv[++i];
+      return true;
+    };
+    std::string v;
+    if (k == "--quick") a->opts.quick = true;
+    else if (k == "--list") a->list = true;
+    else if (k == "--verbose" || k == "-v") a->opts.verbose = true;
+    else if (k == "--help" || k == "-h") return Usage(stdout), 0;
+    else if (k == "--backend" && value(&v)) {
+      if (!ParseBackends(v, &a->opts.backends)) {
+        std::fprintf(stderr, "keel-bench: unknown backend '%s' (cuda, vulkan, all)\n", v.c_str());
+        return 2;
+      }
+      a->explicit_backend = v != "all";
+    } else if (k == "--filter" && value(&v)) a->opts.filter = v;
+    else if (k == "--json" && value(&v)) a->opts.json_path = v;
+    else if (k == "--kernel-dir" && value(&v)) a->opts.kernel_dir = v;
+    else if (k == "--reps" && value(&v)) {
+      a->opts.reps = std::atoi(v.c_str());
+      if (a->opts.reps <= 0) {
+        std::fprintf(stderr, "keel-bench: --reps needs a positive number\n");
+        return 2;
+      }
+    } else {
+      std::fprintf(stderr, "keel-bench: bad argument '%s'\n", k.c_str());
+      Usage(stderr);
+      return 2;
+    }
+  }
+  return -1;
+}
+
+// Calls f, turning the exceptions into a status string.
+template <typename F>
+std::string Guard(F&& f) {
+  try {
+    f();
+    return "ok";
+  } catch (const Skip& e) {
+    return std::string("skipped: ") + e.what();
+  } catch (const std::exception& e) {
+    return std::string("error: ") + e.what();
+  }
+}
+
+Result RunFigure(Backend b, const Figure& fig, Target& raw, KeelTarget& keel, const Options& o) {
+  Result r;
+  r.backend = BackendName(b);
+  r.id = fig.id;
+  r.what = fig.what;
+  r.unit = UnitName(fig.unit);
+  Prepared praw, pkeel;
+  bool have_raw = false, have_keel = false;
+  PairTiming t;
+  r.status = Guard([&] {
+    raw.Bind();
+    praw = fig.raw(raw, keel);
+    have_raw = true;
+    keel.Bind();
+    pkeel = fig.keel(keel, keel);
+    have_keel = true;
+    auto verify = [&] {
+      raw.Bind();
+      if (praw.verify) praw.verify();
+      keel.Bind();
+      if (pkeel.verify) pkeel.verify();
+    };
+    verify();
+    t = MeasureInterleaved([&] { raw.Bind(); }, praw.sample, [&] { keel.Bind(); }, pkeel.sample,
+                           fig.plan);
+    verify();  // still right after every sample ran
+  });
+  // Cleanup runs whatever happened; its failure is the figure's failure.
+  std::string cleanup = Guard([&] {
+    if (have_raw && praw.cleanup) raw.Bind(), praw.cleanup();
+    if (have_keel && pkeel.cleanup) keel.Bind(), pkeel.cleanup();
+  });
+  if (r.status == "ok" && cleanup != "ok") r.status = cleanup;
+  if (r.status != "ok") return r;
+  auto conv = [&](double ns) { return ToUnit(fig.unit, ns, fig.bytes); };
+  r.raw = conv(t.raw.median);
+  r.keel = conv(t.keel.median);
+  r.ratio = r.keel / r.raw;
+  r.raw_min = std::min(conv(t.raw.min), conv(t.raw.max));
+  r.raw_max = std::max(conv(t.raw.min), conv(t.raw.max));
+  r.keel_min = std::min(conv(t.keel.min), conv(t.keel.max));
+  r.keel_max = std::max(conv(t.keel.min), conv(t.keel.max));
+  r.reps = static_cast<int>(t.raw.ns_per_op.size());
+  r.n = t.n;
+  return r;
+}
+
+const Result* Find(const std::vector<Result>& rs, const std::string& backend, const std::string& id) {
+  for (const Result& r : rs)
+    if (r.backend == backend && r.id == id && r.status == "ok") return &r;
+  return nullptr;
+}
+
+Result Derived(const std::string& backend, const std::string& id, const std::string& what,
+               double raw, double keel) {
+  Result r;
+  r.backend = backend;
+  r.id = id;
+  r.what = what;
+  r.unit = "x";
+  r.status = "ok";
+  r.raw = raw;
+  r.keel = keel;
+  r.ratio = keel / raw;
+  r.derived = true;
+  return r;
+}
+
+// Vector add against the device-to-device copy of the largest size: both as
+// memory traffic (vecadd 12 B/element; a copy reads and writes: 2 x bytes).
+void AddVecAddVsCopy(Backend b, const Options& o, std::vector<Result>* rs) {
+  std::string be = BackendName(b);
+  const Result* va = Find(*rs, be, VecAddId(o.quick));
+  const Result* cp = Find(*rs, be, "memcpy.dtod." + SizeName(CopySizes(o.quick).back()));
+  if (!va || !cp) return;
+  rs->push_back(Derived(be, "vecadd.vs_dtod",
+                        "vector-add memory traffic / device-to-device copy traffic (2 x bytes "
+                        "copied) of the largest copy size, per side",
+                        va->raw / (2 * cp->raw), va->keel / (2 * cp->keel)));
+}
+
+void AddCrossBackend(const Options& o, std::vector<Result>* rs) {
+  std::string id = VecAddId(o.quick);
+  const Result* cu = Find(*rs, "cuda", id);
+  const Result* vk = Find(*rs, "vulkan", id);
+  if (!cu || !vk) return;
+  rs->push_back(Derived("cuda+vulkan", "vecadd.vulkan_vs_cuda",
+                        "vector-add GB/s of the Vulkan backend / of the CUDA backend (same GPU); "
+                        "raw column: raw Vulkan / raw CUDA",
+                        vk->raw / cu->raw, vk->keel / cu->keel));
+}
+
+std::string NowUtc() {
+  char buf[64];
+  std::time_t t = std::time(nullptr);
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+  return buf;
+}
+
+int Main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i)
+    if (std::strcmp(argv[i], "--child") == 0) return ChildMain(argc, argv);
+  Args a;
+  int status = Parse(argc, argv, &a);
+  if (status >= 0) return status;
+  const Options& o = a.opts;
+
+  if (a.list) {
+    for (Backend b : o.backends)
+      for (const Figure& f : MakeFigures(b, o))
+        std::printf("%s %s [%s]: %s\n", BackendName(b), f.id.c_str(), UnitName(f.unit), f.what.c_str());
+    return 0;
+  }
+
+  // Open only what is measured (the cold-start figure sets its own).
+  std::string selected;
+  for (Backend b : o.backends) selected += std::string(selected.empty() ? "" : ",") + BackendName(b);
+  setenv("KEEL_BACKENDS", selected.c_str(), 0);
+
+  Report report;
+  for (int i = 0; i < argc; ++i) report.command += std::string(i ? " " : "") + argv[i];
+  report.date = NowUtc();
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  report.host = host;
+  report.quick = o.quick;
+
+  bool any_error = false, any_ran = false;
+  for (Backend b : o.backends) {
+    BackendRun run;
+    run.backend = BackendName(b);
+    std::unique_ptr<KeelTarget> keel;
+    std::unique_ptr<Target> raw;
+    run.status = Guard([&] {
+      keel = MakeKeelTarget(b, o);
+      run.keel_desc = keel->Describe();
+      raw = b == Backend::kCuda ? MakeCudaRawTarget(o, keel->Device())
+                                : MakeVulkanRawTarget(o, keel->Device());
+      run.raw_desc = raw->Describe();
+    });
+    std::fprintf(stderr, "keel-bench: %s: %s\n", run.backend.c_str(), run.status.c_str());
+    if (run.status != "ok") {
+      // A backend nobody asked for by name may be absent; one asked for may not fail.
+      if (run.status.rfind("error", 0) == 0) any_error = true;
+      report.backends.push_back(run);
+      continue;
+    }
+    any_ran = true;
+    report.backends.push_back(run);
+    for (const Figure& fig : MakeFigures(b, o)) {
+      if (!o.filter.empty() && fig.id.find(o.filter) == std::string::npos) continue;
+      double t0 = NowNs();
+      Result r = RunFigure(b, fig, *raw, *keel, o);
+      std::fprintf(stderr, "keel-bench: %s %-28s %s  (%.1f s)\n", r.backend.c_str(), r.id.c_str(),
+                   r.status == "ok"
+                       ? Format("raw %.4g %s, keel %.4g %s, ratio %.3f", r.raw, r.unit.c_str(),
+                                r.keel, r.unit.c_str(), r.ratio).c_str()
+                       : r.status.c_str(),
+                   (NowNs() - t0) / 1e9);
+      if (r.status.rfind("error", 0) == 0) any_error = true;
+      report.results.push_back(r);
+    }
+    AddVecAddVsCopy(b, o, &report.results);
+    raw.reset();
+    keel.reset();
+  }
+  AddCrossBackend(o, &report.results);
+
+  PrintTable(report, stdout);
+  if (!o.json_path.empty()) {
+    std::string s = Guard([&] { WriteJson(report, o.json_path); });
+    if (s != "ok") {
+      std::fprintf(stderr, "keel-bench: %s\n", s.c_str());
+      return 1;
+    }
+  }
+  if (any_error) return 1;
+  if (!any_ran) {
+    std::fprintf(stderr, "keel-bench: no requested backend has a device here; nothing measured\n");
+    return 77;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace kb
+
+int main(int argc, char** argv) { return kb::Main(argc, argv); }

@@ -1,0 +1,104 @@
+// The table and the JSON file.
+#include <cstdio>
+#include <fstream>
+
+#include "bench.h"
+#include "report.h"
+
+namespace kb {
+namespace {
+
+std::string Num(double v) {
+  if (std::isnan(v)) return "-";
+  if (v != 0 && (std::fabs(v) >= 1e6 || std::fabs(v) < 1e-3)) return Format("%.3e", v);
+  if (std::fabs(v) >= 1000) return Format("%.0f", v);
+  return Format("%.4g", v);
+}
+
+std::string Cell(double v, const std::string& unit) {
+  if (std::isnan(v)) return "-";
+  return unit == "x" ? Num(v) : Num(v) + " " + unit;
+}
+
+std::string Json(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) out += Format("\\u%04x", c);
+        else out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
+std::string Json(double v) { return std::isfinite(v) ? Format("%.6g", v) : "null"; }
+
+}  // namespace
+
+void PrintTable(const Report& r, FILE* out) {
+  std::fprintf(out, "keel-bench %s%s\n", r.date.c_str(), r.quick ? " (--quick: smoke sizes, few repetitions)" : "");
+  for (const BackendRun& b : r.backends) {
+    std::fprintf(out, "  %s: %s\n", b.backend.c_str(), b.status.c_str());
+    if (!b.raw_desc.empty()) std::fprintf(out, "    raw:  %s\n", b.raw_desc.c_str());
+    if (!b.keel_desc.empty()) std::fprintf(out, "    keel: %s\n", b.keel_desc.c_str());
+  }
+  std::fprintf(out,
+               "Medians over the samples; ratio = keel / raw. Times (ns, us, ms): lower is "
+               "better, ratio > 1 means Keel is slower. GB/s: higher is better, ratio < 1 means "
+               "Keel is slower.\n\n");
+  if (r.results.empty()) return;
+  std::fprintf(out, "| figure | raw | keel | ratio |\n|---|---:|---:|---:|\n");
+  std::vector<const Result*> problems;
+  for (const Result& x : r.results) {
+    std::string name = x.backend + " " + x.id;
+    if (x.status == "ok") {
+      std::fprintf(out, "| %s | %s | %s | %s |\n", name.c_str(), Cell(x.raw, x.unit).c_str(),
+                   Cell(x.keel, x.unit).c_str(), Num(x.ratio).c_str());
+    } else {
+      std::fprintf(out, "| %s | %s | | |\n", name.c_str(),
+                   x.status.rfind("skipped", 0) == 0 ? "skipped" : "**ERROR**");
+      problems.push_back(&x);
+    }
+  }
+  if (!problems.empty()) {
+    std::fprintf(out, "\n");
+    for (const Result* x : problems)
+      std::fprintf(out, "%s %s: %s\n", x->backend.c_str(), x->id.c_str(), x->status.c_str());
+  }
+}
+
+void WriteJson(const Report& r, const std::string& path) {
+  std::ofstream f(path);
+  if (!f) throw Error("cannot write " + path);
+  f << "{\n  \"tool\": \"keel-bench\",\n  \"ratio\": \"keel / raw\",\n";
+  f << "  \"command\": " << Json(r.command) << ",\n  \"date\": " << Json(r.date)
+    << ",\n  \"host\": " << Json(r.host) << ",\n  \"quick\": " << (r.quick ? "true" : "false")
+    << ",\n  \"backends\": [";
+  for (size_t i = 0; i < r.backends.size(); ++i) {
+    const BackendRun& b = r.backends[i];
+    f << (i ? "," : "") << "\n    {\"backend\": " << Json(b.backend)
+      << ", \"status\": " << Json(b.status) << ", \"raw\": " << Json(b.raw_desc)
+      << ", \"keel\": " << Json(b.keel_desc) << "}";
+  }
+  f << "\n  ],\n  \"figures\": [";
+  for (size_t i = 0; i < r.results.size(); ++i) {
+    const Result& x = r.results[i];
+    f << (i ? "," : "") << "\n    {\"backend\": " << Json(x.backend) << ", \"figure\": " << Json(x.id)
+      << ", \"unit\": " << Json(x.unit) << ", \"status\": " << Json(x.status)
+      << ", \"raw\": " << Json(x.raw) << ", \"keel\": " << Json(x.keel)
+      << ", \"ratio\": " << Json(x.ratio) << ", \"raw_min\": " << Json(x.raw_min)
+      << ", \"raw_max\": " << Json(x.raw_max) << ", \"keel_min\": " << Json(x.keel_min)
+      << ", \"keel_max\": " << Json(x.keel_max) << ", \"samples\": " << x.reps
+      << ", \"ops_per_sample\": " << x.n << ", \"derived\": " << (x.derived ? "true" : "false")
+      << ", \"what\": " << Json(x.what) << "}";
+  }
+  f << "\n  ]\n}\n";
+  if (!f) throw Error("error writing " + path);
+}
+
+}  // namespace kb
