@@ -3,23 +3,21 @@
 #include "loader_internal.h"
 
 namespace keel::loader {
+
+__thread KLcontext t_current_context __attribute__((tls_model("initial-exec"))) = nullptr;
+
 namespace {
 
-// The top of the stack is cached in an initial-exec TLS word: reading the
-// current context on every memory call costs one load, no __tls_get_addr.
-__attribute__((tls_model("initial-exec"))) thread_local KLcontext t_current = nullptr;
 thread_local std::vector<KLcontext> t_stack;
 
 void Notify(KLcontext ctx) {
-  t_current = ctx;
+  t_current_context = ctx;
   if (ctx == nullptr) return;
   // Backends with a native current context (CUDA) follow ours.
   if (auto hook = TableOf(ctx)->keelBackendCtxMadeCurrent) hook(ctx);
 }
 
 }  // namespace
-
-KLcontext CurrentContext() { return t_current; }
 
 void PushContext(KLcontext ctx) {
   t_stack.push_back(ctx);
@@ -72,6 +70,6 @@ KLresult klCtxGetCurrent(KLcontext* pctx) {
   if (pctx == nullptr) return SetError(KL_ERROR_INVALID_VALUE, "klCtxGetCurrent: pctx is NULL");
   if (!g_initialized.load(std::memory_order_acquire))
     return SetError(KL_ERROR_NOT_INITIALIZED, "klCtxGetCurrent: call klInit first");
-  *pctx = t_current;
+  *pctx = t_current_context;
   return KL_SUCCESS;
 }

@@ -65,8 +65,14 @@ std::vector<Candidate> DiscoverPlugins(std::vector<std::string>* searched_dirs);
 std::vector<std::string> SelectedBackendNames();
 
 // ---- current context (context_stack.cc) ------------------------------------
-// The calling thread's current context (top of its stack), or nullptr.
-KLcontext CurrentContext();
+// The top of the calling thread's context stack, cached in an initial-exec
+// TLS word (libkeel is loaded with the program, so static TLS is available):
+// reading the current context on every handle-less call costs one load, no
+// call and no __tls_get_addr. Plain __thread (no dynamic initialization), so
+// other files read it inline rather than through a C++ TLS wrapper call.
+extern __thread KLcontext t_current_context __attribute__((tls_model("initial-exec")));
+// The calling thread's current context, or nullptr.
+inline KLcontext CurrentContext() { return t_current_context; }
 // Removes ctx from the calling thread's stack (after it was destroyed).
 void ForgetContext(KLcontext ctx);
 // Pushes ctx (used by klCtxCreate).
