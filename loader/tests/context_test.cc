@@ -211,6 +211,16 @@ TEST_F(ContextStack, TheMadeCurrentHookIsOptional) {
   EXPECT_EQ(Fake(ctx)->made_current, 0u);
 }
 
+TEST_F(ContextStack, ANullContextFromABrokenBackendIsNeverPushed) {
+  KEEL_CHILD(Env().Path({"nullcontexts"}));
+  ASSERT_EQ(Init(), KL_SUCCESS) << LastError();
+  KLcontext ctx = reinterpret_cast<KLcontext>(0x1);
+  EXPECT_EQ(klCtxCreate(&ctx, 0, Device(0)), KL_ERROR_UNKNOWN);
+  EXPECT_EQ(LastError(), "klCtxCreate: the nullcontexts backend returned an invalid context handle");
+  EXPECT_EQ(ctx, reinterpret_cast<KLcontext>(0x1));  // no output on failure
+  EXPECT_EQ(Current(), nullptr);
+}
+
 TEST_F(ContextStack, NullArgumentsAreRejected) {
   KEEL_CHILD(Two());
   ASSERT_EQ(Init(), KL_SUCCESS) << LastError();
