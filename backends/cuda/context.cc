@@ -72,7 +72,9 @@ KLresult klCtxCreate(KLcontext* pctx, unsigned int flags, KLdevice dev) {
   auto ctx = std::make_unique<Context>();
   ctx->device = d;
   // KLctx_flags equal CU_CTX_SCHED_* values.
-  KEEL_CU_TRY("klCtxCreate", CtxCreate, (&ctx->cu, flags, d->cu));
+  CUcontext native = nullptr;
+  KEEL_CU_TRY("klCtxCreate", CtxCreate, (&native, flags, d->cu));
+  ctx->cu = native;
   // cuCtxCreate pushed the context on this thread's driver stack. Pop it so
   // the driver's stack stays as it was; the loader pushes the Keel context
   // next, and keelBackendCtxMadeCurrent binds it.

@@ -51,7 +51,9 @@ struct Device : Object {
 
 struct Context : Object {
   Device* device = nullptr;
-  CUcontext cu = nullptr;
+  // Atomic because a primary context's handle may be refreshed (retain after
+  // reset) while other threads read it; a relaxed load is a plain load.
+  std::atomic<CUcontext> cu{nullptr};
   bool is_primary = false;
   // Objects created in this context, so destroying or resetting it frees
   // their wrappers as well (Keel: destroying a context frees every object

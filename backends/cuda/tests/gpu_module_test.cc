@@ -63,7 +63,8 @@ TEST_F(CudaModule, CubinForAnotherArchitectureHasNoBinaryForDevice) {
 }
 
 TEST_F(CudaModule, PtxNewerThanTheDriverNamesBothVersions) {
-  std::string ptx(ReadKernel("smoke.ptx").data(), ReadKernel("smoke.ptx").size());
+  std::vector<char> file = ReadKernel("smoke.ptx");
+  std::string ptx(file.begin(), file.end());
   std::smatch match;
   ASSERT_TRUE(std::regex_search(ptx, match, std::regex(R"(\.version \d+\.\d+)")));
   ptx.replace(static_cast<size_t>(match.position(0)), static_cast<size_t>(match.length(0)), ".version 99.9");
