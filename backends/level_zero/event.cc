@@ -220,14 +220,14 @@ KLresult klEventElapsedTime(float* pMilliseconds, KLevent hStart, KLevent hEnd) 
     return Fail(KL_ERROR_INVALID_VALUE,
                 "klEventElapsedTime: an event was created with KL_EVENT_DISABLE_TIMING");
   const Device* d = a->ctx->device;
-  if (d->ns_per_tick <= 0.0)
-    return Fail(KL_ERROR_NOT_SUPPORTED,
-                "klEventElapsedTime: '%s' reports no timer resolution (timerResolution 0)",
-                d->props.name);
   uint64_t t0 = 0, t1 = 0;
   KLresult r = ReadTimestamp(a, &t0);
   if (r == KL_SUCCESS) r = ReadTimestamp(b, &t1);
   if (r != KL_SUCCESS) return r;
+  if (d->ns_per_tick <= 0.0)
+    return Fail(KL_ERROR_NOT_SUPPORTED,
+                "klEventElapsedTime: '%s' reports no timer resolution (timerResolution 0)",
+                d->props.name);
   // Global timestamps wrap at timestampValidBits; the difference is modular.
   uint64_t ticks = (t1 - t0) & d->timestamp_mask;
   double ms = static_cast<double>(ticks) * d->ns_per_tick / 1e6;
