@@ -25,7 +25,7 @@ TEST_F(CudaDevice, NameUuidPciMemoryAndNativeHandle) {
   EXPECT_NE(std::memcmp(uuid.bytes, KLuuid{}.bytes, 16), 0);
   char pci[32] = "";
   KL_ASSERT_OK(klDeviceGetPCIBusId(pci, sizeof pci, device_));
-  EXPECT_EQ(std::strlen(pci), 12u) << pci;  // dddd:bb:dd.f
+  EXPECT_GE(std::strlen(pci), 12u) << pci;  // dddd:bb:dd.f
   size_t total = 0;
   KL_ASSERT_OK(klDeviceTotalMem(&total, device_));
   EXPECT_GT(total, size_t{1} << 30);
