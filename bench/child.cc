@@ -1,7 +1,8 @@
-// Figures that need a fresh process: cold start (nothing loaded yet) and
-// PTX loading with the JIT cache disabled (CUDA reads CUDA_CACHE_DISABLE
-// once, at cuInit). The parent re-executes itself with --child and reads one
-// line, "KEEL_BENCH_CHILD <nanoseconds>", from the child's output.
+// Other processes. Figures that need a fresh process: cold start (nothing
+// loaded yet) and PTX loading with the JIT cache disabled (CUDA reads
+// CUDA_CACHE_DISABLE once, at cuInit). The parent re-executes itself with
+// --child and reads one line, "KEEL_BENCH_CHILD <nanoseconds>", from the
+// child's output. RunProgram also runs the loader's keel-dispatch-bench.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,8 +21,8 @@ constexpr const char* kResultTag = "KEEL_BENCH_CHILD ";
 constexpr int kSkipStatus = 77;
 }  // namespace
 
-double RunChild(const std::vector<std::string>& args,
-                const std::vector<std::pair<std::string, std::string>>& env) {
+int RunProgram(const std::string& path, const std::vector<std::string>& args,
+               const std::vector<std::pair<std::string, std::string>>& env, std::string* output) {
   int fds[2];
   if (pipe(fds) != 0) throw Error("pipe failed");
   std::fflush(nullptr);
@@ -34,28 +35,34 @@ double RunChild(const std::vector<std::string>& args,
     close(fds[1]);
     for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
     std::vector<char*> argv;
-    std::string self = "/proc/self/exe";
-    argv.push_back(const_cast<char*>("keel-bench"));
+    argv.push_back(const_cast<char*>(path.c_str()));
     for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
     argv.push_back(nullptr);
-    execv(self.c_str(), argv.data());
-    std::fprintf(stderr, "exec of /proc/self/exe failed\n");
+    execv(path.c_str(), argv.data());
+    std::fprintf(stderr, "cannot execute %s\n", path.c_str());
     _exit(127);
   }
   close(fds[1]);
-  std::string out;
+  output->clear();
   char buf[4096];
   ssize_t got;
-  while ((got = read(fds[0], buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(got));
+  while ((got = read(fds[0], buf, sizeof buf)) > 0) output->append(buf, static_cast<size_t>(got));
   close(fds[0]);
   int status = 0;
   waitpid(pid, &status, 0);
+  while (!output->empty() && (output->back() == '\n' || output->back() == ' ')) output->pop_back();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+double RunChild(const std::vector<std::string>& args,
+                const std::vector<std::pair<std::string, std::string>>& env) {
+  std::string out;
+  int status = RunProgram("/proc/self/exe", args, env, &out);
   std::string cmd = "keel-bench";
   for (const auto& a : args) cmd += " " + a;
-  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
-  if (WIFEXITED(status) && WEXITSTATUS(status) == kSkipStatus) throw Skip(out);
+  if (status == kSkipStatus) throw Skip(out);
   size_t at = out.find(kResultTag);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos)
+  if (status != 0 || at == std::string::npos)
     throw Error(Format("child `%s` failed (status %d): %s", cmd.c_str(), status, out.c_str()));
   return std::strtod(out.c_str() + at + std::strlen(kResultTag), nullptr);
 }

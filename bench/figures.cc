@@ -405,7 +405,7 @@ void AddMemsetFigure(std::vector<Figure>* figs, const Options& o, size_t size) {
   });
 }
 
-// ---- modules, start-up, dispatch ---------------------------------------------
+// ---- modules, start-up ---------------------------------------------
 
 void AddModuleFigure(std::vector<Figure>* figs, const Options& o, ImageKind kind,
                      const std::string& id, const std::string& what) {
@@ -447,39 +447,6 @@ void AddChildFigure(std::vector<Figure>* figs, const Options& o, Backend b, cons
       return p;
     };
     (std::string(side) == "raw" ? figs->back().raw : figs->back().keel) = prep;
-  }
-}
-
-void AddDispatchFigures(std::vector<Figure>* figs, const Options& o) {
-  struct Kind {
-    const char* id;
-    const char* what;
-    bool ctx;
-  };
-  for (Kind k : {Kind{"loader.dispatch.ctx",
-                      "klCtxGetDevice through libkeel (current-context dispatch) vs the backend's "
-                      "table slot called directly (raw column)",
-                      true},
-                 Kind{"loader.dispatch.handle",
-                      "klFuncGetAttribute through libkeel (handle dispatch) vs the backend's "
-                      "table slot called directly (raw column)",
-                      false}}) {
-    figs->push_back({k.id, k.what, Unit::kNs, 0, Plan(o, 100000, 2e5), nullptr, nullptr});
-    bool ctx = k.ctx;
-    for (bool direct : {true, false}) {
-      Prepare prep = [ctx, direct](Target&, Target& keel) {
-        auto& kt = static_cast<KeelTarget&>(keel);
-        Prepared p;
-        p.sample = [&kt, ctx, direct](int n) {
-          double t0 = NowNs();
-          if (ctx) kt.CtxGetDevice(n, direct);
-          else kt.FuncGetAttribute(n, direct);
-          return NowNs() - t0;
-        };
-        return p;
-      };
-      (direct ? figs->back().raw : figs->back().keel) = prep;
-    }
   }
 }
 
@@ -576,7 +543,6 @@ std::vector<Figure> MakeFigures(Backend backend, const Options& o) {
                      : "cold start in a fresh process: klInit + primary context vs Vulkan "
                        "instance + device + queue (libvulkan loaded inside the clock)",
                  "init", 5, false);
-  AddDispatchFigures(&figs, o);
   AddVecAddFigure(&figs, o);
   return figs;
 }

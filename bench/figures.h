@@ -30,8 +30,8 @@ struct Prepared {
 };
 
 // Sets up one side. `self` is the side's target; `keel` is always the Keel
-// target (the loader-dispatch figure's raw side calls the backend table
-// behind a Keel handle directly).
+// target (it knows the device: the compute capability picks the cubin, the
+// CUDA ordinal goes to child processes).
 using Prepare = std::function<Prepared(Target& self, Target& keel)>;
 
 struct Figure {

@@ -1,6 +1,5 @@
 // The Keel side: the same operations as the raw targets, through libkeel.
 #include <keel/keel.h>
-#include <keel/keel_backend.h>
 
 #include <cstring>
 #include <fstream>
@@ -220,34 +219,6 @@ class Keel : public KeelTarget {
       KL(klStreamSynchronize(stream_));
       KL(klModuleUnload(m));
     }
-  }
-
-  // The loader-dispatch figure: the exported function against the very slot
-  // it jumps to (the backend's table behind the handle's first word).
-  void CtxGetDevice(int n, bool direct) override {
-    KLdevice d = nullptr;
-    if (direct) {
-      const KLdispatchTable* table = reinterpret_cast<const KLobjectHeader*>(ctx_)->dispatch;
-      if (table->klCtxGetDevice == nullptr) throw Skip("klCtxGetDevice not in the backend's table");
-      for (int i = 0; i < n; ++i) KL(table->klCtxGetDevice(ctx_, &d));
-    } else {
-      for (int i = 0; i < n; ++i) KL(klCtxGetDevice(&d));
-    }
-    if (d != dev_) throw Error("klCtxGetDevice returned another device than the context's");
-  }
-  void FuncGetAttribute(int n, bool direct) override {
-    int v = 0;
-    if (direct) {
-      const KLdispatchTable* table = reinterpret_cast<const KLobjectHeader*>(vecadd_)->dispatch;
-      if (table->klFuncGetAttribute == nullptr)
-        throw Skip("klFuncGetAttribute not in the backend's table");
-      for (int i = 0; i < n; ++i)
-        KL(table->klFuncGetAttribute(&v, KL_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, vecadd_));
-    } else {
-      for (int i = 0; i < n; ++i)
-        KL(klFuncGetAttribute(&v, KL_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK, vecadd_));
-    }
-    if (v <= 0) throw Error(Format("klFuncGetAttribute(MAX_THREADS_PER_BLOCK) returned %d", v));
   }
 
  private:

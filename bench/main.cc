@@ -207,6 +207,64 @@ void AddCrossBackend(const Options& o, std::vector<Result>* rs) {
                         vk->raw / cu->raw, vk->keel / cu->keel));
 }
 
+// The loader's dispatch overhead: keel-dispatch-bench (loader/bench, built
+// with the loader tests) calls one entry point of each dispatch kind through
+// libkeel and directly through the test backend's table. Its rows become
+// ours: raw = direct, keel = through libkeel.
+std::vector<Result> RunDispatchBench(const Options& o) {
+  Result base;
+  base.backend = "loader";
+  base.id = "dispatch";
+  base.unit = "ns";
+  base.what = "one call through libkeel vs the same backend function called directly "
+              "(keel-dispatch-bench, test backend)";
+  std::string exe = ExeDir() + "/keel-dispatch-bench";
+  if (access(exe.c_str(), X_OK) != 0) {
+    base.status = "skipped: keel-dispatch-bench is not built (it comes with the loader tests: "
+                  "BUILD_TESTING=ON and GoogleTest)";
+    return {base};
+  }
+  std::vector<std::string> args = {"--iterations", o.quick ? "200000" : "20000000",
+                                   "--repetitions", o.quick ? "3" : "11"};
+  std::string out;
+  int status = 0;
+  base.status = Guard([&] { status = RunProgram(exe, args, {}, &out); });
+  if (base.status != "ok") return {base};
+  if (status != 0) {
+    base.status = Format("error: keel-dispatch-bench exited with %d: %s", status, out.c_str());
+    return {base};
+  }
+  // Rows: kind, call, direct ns, via-libkeel ns, added ns.
+  std::vector<Result> rows;
+  size_t start = 0;
+  while (start < out.size()) {
+    size_t end = out.find('\n', start);
+    std::string line = out.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? out.size() : end + 1;
+    char kind[16], call[128];
+    double direct, via, added;
+    if (std::sscanf(line.c_str(), "%15s %127s %lf %lf %lf", kind, call, &direct, &via, &added) != 5)
+      continue;
+    Result r = base;
+    std::string name = call;
+    r.id = std::string("dispatch.") + kind + "." + name.substr(0, name.find('('));
+    r.what = Format("%s (%s dispatch) through libkeel vs the test backend's function called "
+                    "directly (keel-dispatch-bench)",
+                    call, kind);
+    r.status = "ok";
+    r.raw = direct;
+    r.keel = via;
+    r.ratio = via / direct;
+    r.reps = o.quick ? 3 : 11;
+    rows.push_back(r);
+  }
+  if (rows.empty()) {
+    base.status = "error: no result rows in keel-dispatch-bench's output: " + out;
+    return {base};
+  }
+  return rows;
+}
+
 std::string NowUtc() {
   char buf[64];
   std::time_t t = std::time(nullptr);
@@ -226,6 +284,8 @@ int Main(int argc, char** argv) {
     for (Backend b : o.backends)
       for (const Figure& f : MakeFigures(b, o))
         std::printf("%s %s [%s]: %s\n", BackendName(b), f.id.c_str(), UnitName(f.unit), f.what.c_str());
+    std::printf("loader dispatch.<kind>.<call> [ns]: the rows of keel-dispatch-bench (one call "
+                "through libkeel vs the backend function called directly)\n");
     return 0;
   }
 
@@ -282,6 +342,15 @@ int Main(int argc, char** argv) {
     keel.reset();
   }
   AddCrossBackend(o, &report.results);
+  bool want_dispatch = o.filter.empty() || o.filter.find("dispatch") != std::string::npos ||
+                       std::string("loader.dispatch").find(o.filter) != std::string::npos;
+  if (any_ran && want_dispatch) {
+    for (Result& r : RunDispatchBench(o)) {
+      std::fprintf(stderr, "keel-bench: loader %-28s %s\n", r.id.c_str(), r.status.c_str());
+      if (r.status.rfind("error", 0) == 0) any_error = true;
+      report.results.push_back(r);
+    }
+  }
 
   PrintTable(report, stdout);
   if (!o.json_path.empty()) {

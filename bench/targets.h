@@ -19,16 +19,10 @@ struct DeviceId {
   std::string name;
 };
 
-// The Keel side, with the extra calls of the loader-dispatch figure.
+// The Keel side; it also says which device it opened.
 class KeelTarget : public Target {
  public:
   virtual DeviceId Device() const = 0;
-  // n calls of klCtxGetDevice (dispatched through the current context), or of
-  // the same slot of the backend's table called directly when `direct`.
-  virtual void CtxGetDevice(int n, bool direct) = 0;
-  // n calls of klFuncGetAttribute (dispatched through the function handle),
-  // or the table slot directly.
-  virtual void FuncGetAttribute(int n, bool direct) = 0;
 };
 
 // Initializes Keel (once per process) and opens the first device of the
@@ -55,9 +49,14 @@ double ColdStartVulkanRaw();
 double ColdStartKeel(Backend backend);
 
 // Runs `keel-bench --child <task> ...` with extra environment variables and
-// returns the value it prints. Throws Error with the child's output on failure.
+// returns the value it prints. Throws Error with the child's output on failure,
+// Skip when the child exits 77.
 double RunChild(const std::vector<std::string>& args,
                 const std::vector<std::pair<std::string, std::string>>& env);
+// Runs a program, returns its exit status (-1: killed by a signal) and puts
+// its stdout and stderr together into *output.
+int RunProgram(const std::string& path, const std::vector<std::string>& args,
+               const std::vector<std::pair<std::string, std::string>>& env, std::string* output);
 // The child side of RunChild: handles argv when it names --child; returns the
 // process exit status.
 int ChildMain(int argc, char** argv);
