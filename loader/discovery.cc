@@ -69,6 +69,7 @@ class Collector {
 
   void AddDirectory(const std::string& dir) {
     searched_->push_back(dir);
+    Log(KL_LOG_DEBUG, "searching %s", dir.c_str());
     DIR* d = opendir(dir.c_str());
     if (d == nullptr) {
       Log(KL_LOG_DEBUG, "plugin directory %s: %s", dir.c_str(), std::strerror(errno));
