@@ -1,0 +1,173 @@
+#include "isolate.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "expectations.h"
+#include "options.h"
+
+namespace kc {
+namespace {
+
+// gtest's filter: POSITIVE[-NEGATIVE], each a ':'-separated list of globs.
+bool FilterMatches(const std::string& filter, const std::string& name) {
+  std::string positive = filter, negative;
+  size_t dash = filter.find('-');
+  if (dash != std::string::npos) {
+    positive = filter.substr(0, dash);
+    negative = filter.substr(dash + 1);
+  }
+  auto any = [&](const std::string& list) {
+    size_t start = 0;
+    while (start <= list.size()) {
+      size_t end = list.find(':', start);
+      if (end == std::string::npos) end = list.size();
+      std::string glob = list.substr(start, end - start);
+      if (!glob.empty() && GlobMatch(glob.c_str(), name.c_str())) return true;
+      start = end + 1;
+    }
+    return false;
+  };
+  if (positive.empty()) positive = "*";
+  return any(positive) && !any(negative);
+}
+
+std::string Tail(const std::string& path, size_t bytes) {
+  std::ifstream in(path, std::ios::binary);
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (all.size() <= bytes) return all;
+  return "...\n" + all.substr(all.size() - bytes);
+}
+
+}  // namespace
+
+std::vector<std::string> SelectedTests() {
+  std::vector<std::string> names;
+  std::string filter = GTEST_FLAG_GET(filter);
+  bool run_disabled = GTEST_FLAG_GET(also_run_disabled_tests);
+  const testing::UnitTest* unit = testing::UnitTest::GetInstance();
+  for (int i = 0; i < unit->total_test_suite_count(); ++i) {
+    const testing::TestSuite* suite = unit->GetTestSuite(i);
+    for (int j = 0; j < suite->total_test_count(); ++j) {
+      const testing::TestInfo* info = suite->GetTestInfo(j);
+      std::string name = std::string(suite->name()) + "." + info->name();
+      bool disabled = std::string(suite->name()).find("DISABLED_") != std::string::npos ||
+                      std::string(info->name()).rfind("DISABLED_", 0) == 0;
+      if (disabled && !run_disabled) continue;
+      if (FilterMatches(filter, name)) names.push_back(name);
+    }
+  }
+  return names;
+}
+
+std::vector<TestRecord> RunIsolated(const std::vector<std::string>& child_args) {
+  const Options& options = GlobalOptions();
+  std::vector<std::string> names = SelectedTests();
+  std::vector<TestRecord> records;
+  char dir_template[] = "/tmp/keel-conformance-XXXXXX";
+  const char* dir = mkdtemp(dir_template);
+  if (dir == nullptr) {
+    std::perror("keel-conformance: mkdtemp");
+    return records;
+  }
+  for (size_t index = 0; index < names.size(); ++index) {
+    const std::string& name = names[index];
+    std::string result_path = std::string(dir) + "/result";
+    std::string log_path = std::string(dir) + "/log";
+    unlink(result_path.c_str());
+    unlink(log_path.c_str());
+
+    std::vector<std::string> args = {options.executable};
+    args.insert(args.end(), child_args.begin(), child_args.end());
+    args.push_back("--gtest_filter=" + name);
+    args.push_back("--keel-child-result=" + result_path);
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+
+    auto start = std::chrono::steady_clock::now();
+    std::fflush(stdout);
+    std::fflush(stderr);
+    pid_t pid = fork();
+    if (pid == 0) {
+      int fd = open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      if (fd >= 0) {
+        dup2(fd, 1);
+        dup2(fd, 2);
+        close(fd);
+      }
+      execv(argv[0], argv.data());
+      std::perror("execv");
+      _exit(127);
+    }
+    int status = 0;
+    bool timed_out = false;
+    if (pid < 0) {
+      std::perror("keel-conformance: fork");
+    } else {
+      auto limit = std::chrono::seconds(options.timeout_seconds);
+      auto nap = std::chrono::milliseconds(1);
+      for (;;) {
+        pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid) break;
+        if (std::chrono::steady_clock::now() - start > limit) {
+          kill(pid, SIGKILL);  // the child this loop started
+          waitpid(pid, &status, 0);
+          timed_out = true;
+          break;
+        }
+        std::this_thread::sleep_for(nap);
+        if (nap < std::chrono::milliseconds(50)) nap *= 2;
+      }
+    }
+    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+
+    std::vector<TestRecord> got = ReadRecords(result_path);
+    TestRecord r;
+    if (!got.empty()) {
+      r = got.front();
+    } else {
+      r.name = name;
+      ClassifyRecord(&r);
+    }
+    r.duration_ms = got.empty() ? ms : r.duration_ms;
+    std::string log_tail = Tail(log_path, 4000);
+    if (timed_out) {
+      r.status = Status::kTimeout;
+      r.message = "killed after " + std::to_string(options.timeout_seconds) +
+                  " s (--timeout); output before:\n" + log_tail;
+    } else if (pid > 0 && WIFSIGNALED(status)) {
+      int sig = WTERMSIG(status);
+      r.status = Status::kCrash;
+      r.message = std::string("the test process died of signal ") + std::to_string(sig) + " (" +
+                  strsignal(sig) + ")" + (got.empty() ? "" : " after the test finished") +
+                  "; output before:\n" + log_tail;
+    } else if (got.empty()) {
+      r.status = Status::kCrash;
+      int code = pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      r.message = "the test process exited with code " + std::to_string(code) +
+                  " without reporting a result; output:\n" + log_tail;
+    }
+    records.push_back(r);
+    PrintProgress(r, index + 1, names.size());
+  }
+  unlink((std::string(dir) + "/result").c_str());
+  unlink((std::string(dir) + "/log").c_str());
+  rmdir(dir);
+  return records;
+}
+
+}  // namespace kc
