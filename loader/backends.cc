@@ -120,7 +120,7 @@ void LoadBackend(Backend* b) {
   // The table handles point at: allocated before negotiation so the backend
   // can stamp its address, filled from the backend's table afterwards.
   b->table = new KLdispatchTable();
-  auto* services = new KLloaderServices();
+  KLloaderServices* services = &b->services;
   services->structSize = sizeof(KLloaderServices);
   services->interfaceVersion = KEEL_BACKEND_INTERFACE_VERSION;
   services->dispatch = b->table;

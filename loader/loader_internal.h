@@ -37,6 +37,8 @@ struct Backend {
   // Loader-owned copy of the backend's table; its address is the `dispatch`
   // word of every handle of this backend. Never freed (no unloading at exit).
   KLdispatchTable* table = nullptr;
+  // What the loader offers this backend; must outlive the process's use of it.
+  KLloaderServices services{};
   // The dlopen handle, kept to notice one file reached under two names.
   void* library = nullptr;
   KLbackendInterface iface{};

@@ -2,6 +2,7 @@
 // that owns the handle or the current context, NOT_SUPPORTED for empty and
 // missing slots, the common errors, and attributes the loader answers itself.
 #include <atomic>
+#include <deque>
 #include <set>
 #include <thread>
 
@@ -41,10 +42,11 @@ class EntryPointTest : public LoaderTest, public ::testing::WithParamInterface<E
   template <typename H>
   static H Made(KLresult r, H made, KLdevice dev) {
     if (r == KL_SUCCESS) return made;
-    auto* forged = new KeelFakeObject();
-    forged->header.dispatch = Fake(dev)->header.dispatch;
-    forged->kind = "forged";
-    return reinterpret_cast<H>(forged);
+    static std::deque<KeelFakeObject> forged;  // lives to the end of the (child) process
+    forged.emplace_back();
+    forged.back().header.dispatch = Fake(dev)->header.dispatch;
+    forged.back().kind = "forged";
+    return reinterpret_cast<H>(&forged.back());
   }
   static std::string BackendOf(KLdevice dev) {
     int index = -1;

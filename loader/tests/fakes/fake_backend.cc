@@ -21,6 +21,9 @@
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <memory>
+#include <mutex>
+#include <vector>
 
 #include "common/services.h"
 #include "fake_backend.h"
@@ -46,8 +49,17 @@ KeelFakeObject g_devices[FAKE_DEVICES > 0 ? FAKE_DEVICES : 1];
 KeelFakeObject g_primary[FAKE_DEVICES > 0 ? FAKE_DEVICES : 1];
 int g_serial = 0;
 
+// Every object ever made, so that none is a leak: tests read the records of
+// destroyed objects, so nothing is freed before exit.
+std::mutex g_objects_mutex;
+std::vector<std::unique_ptr<KeelFakeObject>> g_objects;
+
 KeelFakeObject* New(const char* kind, KeelFakeObject* device) {
   auto* o = new KeelFakeObject();
+  {
+    std::lock_guard<std::mutex> lock(g_objects_mutex);
+    g_objects.emplace_back(o);
+  }
   o->header.dispatch = keel::services().dispatch;
   o->kind = kind;
   o->index = __atomic_add_fetch(&g_serial, 1, __ATOMIC_RELAXED);
