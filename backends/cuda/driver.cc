@@ -53,18 +53,7 @@ void ReadKernelDriverVersion(char* out, size_t size) {
   FILE* f = std::fopen("/proc/driver/nvidia/version", "r");
   if (f == nullptr) return;
   char line[512];
-  if (std::fgets(line, sizeof line, f) != nullptr) {
-    // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  Sun Jul ..."
-    const char* p = std::strstr(line, "Kernel Module");
-    if (p != nullptr) {
-      p += std::strlen("Kernel Module");
-      while (*p == ' ') ++p;
-      size_t n = 0;
-      while (p[n] != '\0' && p[n] != ' ' && p[n] != '\n' && n + 1 < size) ++n;
-      std::memcpy(out, p, n);
-      out[n] = '\0';
-    }
-  }
+  if (std::fgets(line, sizeof line, f) != nullptr) ParseKernelDriverVersion(line, out, size);
   std::fclose(f);
 }
 
@@ -76,13 +65,25 @@ KLresult StubLibrary() {
 
 }  // namespace
 
-int SymbolVersion(const char* name_without_cu) {
-  size_t count = 0;
-  const SymbolEntry* symbols = Symbols(&count);
-  for (size_t i = 0; i < count; ++i) {
-    if (std::strcmp(symbols[i].name + 2, name_without_cu) == 0) return symbols[i].version;
+bool ParseKernelDriverVersion(const char* line, char* out, size_t size) {
+  // "NVRM version: NVIDIA UNIX x86_64 Kernel Module  580.65.06  Sun Jul ..."
+  // or "... UNIX Open Kernel Module for x86_64  580.159.04  Release Build ...":
+  // the version is the first word after "Kernel Module" that starts with a
+  // digit and has a dot.
+  out[0] = '\0';
+  const char* p = std::strstr(line, "Kernel Module");
+  while (p != nullptr && *p != '\0') {
+    while (*p != '\0' && *p != ' ' && *p != '\t') ++p;  // skip the current word
+    while (*p == ' ' || *p == '\t') ++p;
+    size_t n = 0;
+    while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t' && p[n] != '\n') ++n;
+    if (n > 0 && p[0] >= '0' && p[0] <= '9' && std::memchr(p, '.', n) != nullptr && n < size) {
+      std::memcpy(out, p, n);
+      out[n] = '\0';
+      return true;
+    }
   }
-  return 0;
+  return false;
 }
 
 KLresult LoadDriver() {

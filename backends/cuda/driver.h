@@ -8,6 +8,8 @@
 #include <cuda.h>
 #include <keel/keel.h>
 
+#include <cstddef>
+
 #include "cuda/cuda_symbols.h"
 
 namespace keel::cuda {
@@ -45,9 +47,9 @@ extern DriverFacts g_driver;
 // the driver is older than the floor or lacks a required symbol.
 KLresult LoadDriver();
 
-// "the CUDA 12.4 driver API (cuFuncGetParamInfo)": names the version a
-// missing optional symbol needs, for KL_ERROR_NOT_SUPPORTED messages.
-int SymbolVersion(const char* name_without_cu);
+// Extracts the kernel driver version ("580.65.06") from the first line of
+// /proc/driver/nvidia/version into out; false (and "") if there is none.
+bool ParseKernelDriverVersion(const char* line, char* out, size_t size);
 
 }  // namespace keel::cuda
 

@@ -64,10 +64,19 @@ KLresult PrepareFunction(Function* f, const char* name) {
     return FailCudaDetail(r, ToKeelResult(r), "klModuleGetFunction", "cuFuncGetAttribute", "kernel '%s'", name);
   }
   f->dynamic_shared_limit.store(dynamic_limit, std::memory_order_relaxed);
-  if (cu.FuncGetParamInfo != nullptr) {
-    // The driver has no count query: probe indices until it refuses one. A
-    // parameter takes at least a byte, so the parameter-space limit bounds it.
+  return KL_SUCCESS;
+}
+
+int ComputeParamLayout(Function* f) {
+  std::lock_guard<std::mutex> lock(f->attribute_mutex);
+  int known = f->param_count.load(std::memory_order_acquire);
+  if (known != Function::kParamsUnknown) return known;  // another thread did it
+  int count = -1;
+  if (cu.FuncGetParamInfo != nullptr && Bind(f->ctx->cu) == CUDA_SUCCESS) {
+    // Probe indices until the driver refuses one. A parameter takes at least
+    // a byte, so the parameter-space limit bounds the loop.
     size_t i = 0, end = 0;
+    CUresult r = CUDA_SUCCESS;
     for (; i <= 32764; ++i) {
       size_t offset = 0, size = 0;
       r = cu.FuncGetParamInfo(f->cu, i, &offset, &size);
@@ -75,13 +84,14 @@ KLresult PrepareFunction(Function* f, const char* name) {
       if (offset + size > end) end = offset + size;
     }
     if (r == CUDA_ERROR_INVALID_VALUE) {
-      f->param_count = static_cast<int>(i);
+      count = static_cast<int>(i);
       f->param_bytes = end;
     } else {
-      Log(KL_LOG_DEBUG, "kernel '%s': cuFuncGetParamInfo: %s; parameters not reflected", name, CudaErrorName(r));
+      Log(KL_LOG_DEBUG, "cuFuncGetParamInfo: %s; parameters not reflected", CudaErrorName(r));
     }
   }
-  return KL_SUCCESS;
+  f->param_count.store(count, std::memory_order_release);
+  return count;
 }
 
 KLresult RaiseDynamicShared(Function* f, unsigned int bytes) {
@@ -149,22 +159,24 @@ KLresult klFuncGetParamCount(KLfunction hfunc, size_t* paramCount) {
   if (paramCount == nullptr) return Fail(KL_ERROR_INVALID_VALUE, "klFuncGetParamCount: paramCount is NULL");
   Function* f = ToFunction(hfunc);
   if (cu.FuncGetParamInfo == nullptr) return ParamsNotSupported("klFuncGetParamCount");
-  if (f->param_count < 0) {
+  int count = ParamCount(f);
+  if (count < 0) {
     return Fail(KL_ERROR_NOT_SUPPORTED, "klFuncGetParamCount: the driver could not reflect this kernel's parameters");
   }
-  *paramCount = static_cast<size_t>(f->param_count);
+  *paramCount = static_cast<size_t>(count);
   return KL_SUCCESS;
 }
 
 KLresult klFuncGetParamInfo(KLfunction hfunc, size_t paramIndex, size_t* paramOffset, size_t* paramSize) {
   Function* f = ToFunction(hfunc);
   if (cu.FuncGetParamInfo == nullptr) return ParamsNotSupported("klFuncGetParamInfo");
-  if (f->param_count < 0) {
+  int count = ParamCount(f);
+  if (count < 0) {
     return Fail(KL_ERROR_NOT_SUPPORTED, "klFuncGetParamInfo: the driver could not reflect this kernel's parameters");
   }
-  if (paramIndex >= static_cast<size_t>(f->param_count)) {
+  if (paramIndex >= static_cast<size_t>(count)) {
     return Fail(KL_ERROR_INVALID_VALUE, "klFuncGetParamInfo: paramIndex %zu is out of range (the kernel has %d)",
-                paramIndex, f->param_count);
+                paramIndex, count);
   }
   size_t offset = 0, size = 0;
   CUresult r = CallIn(f->ctx->cu, [&] { return cu.FuncGetParamInfo(f->cu, paramIndex, &offset, &size); });

@@ -21,7 +21,7 @@ struct Dims {
 // Validates the packed-argument list: KL_LAUNCH_PARAM_BUFFER_POINTER and
 // KL_LAUNCH_PARAM_BUFFER_SIZE pairs, then KL_LAUNCH_PARAM_END, with a buffer
 // large enough for the kernel's parameters when the driver reports them.
-__attribute__((noinline)) KLresult CheckExtra(const Function* f, void** extra) {
+__attribute__((noinline)) KLresult CheckExtra(Function* f, void** extra) {
   void* buffer = nullptr;
   const size_t* size = nullptr;
   int i = 0;
@@ -37,16 +37,17 @@ __attribute__((noinline)) KLresult CheckExtra(const Function* f, void** extra) {
       return Fail(KL_ERROR_INVALID_VALUE, "klLaunchKernel: extra[%d] = %p is not a KL_LAUNCH_PARAM_* marker", i, key);
     }
   }
-  if (i == 0 && f->param_count <= 0) return KL_SUCCESS;  // nothing to pass (or the driver knows better)
+  const int count = ParamCount(f);
+  if (i == 0 && count <= 0) return KL_SUCCESS;  // nothing to pass (or the driver cannot tell)
   if (buffer == nullptr || size == nullptr) {
     return Fail(KL_ERROR_INVALID_VALUE,
                 "klLaunchKernel: extra needs both KL_LAUNCH_PARAM_BUFFER_POINTER and KL_LAUNCH_PARAM_BUFFER_SIZE "
                 "with non-NULL values");
   }
-  if (f->param_count >= 0 && *size < f->param_bytes) {
+  if (count >= 0 && *size < f->param_bytes) {
     return Fail(KL_ERROR_INVALID_VALUE,
                 "klLaunchKernel: the packed argument buffer is %zu bytes; the kernel's %d parameters take %zu",
-                *size, f->param_count, f->param_bytes);
+                *size, count, f->param_bytes);
   }
   int max = f->ctx->device->attrs[KL_DEVICE_ATTRIBUTE_MAX_PARAM_BYTES];
   if (*size > static_cast<size_t>(max)) {
@@ -126,9 +127,14 @@ KLresult klLaunchKernel(KLfunction hf, unsigned int gridDimX, unsigned int gridD
   if (KEEL_UNLIKELY(extra != nullptr)) {
     KLresult r = CheckExtra(f, extra);
     if (r != KL_SUCCESS) return r;
-  } else if (KEEL_UNLIKELY(kernelParams == nullptr && f->param_count > 0)) {
-    return Fail(KL_ERROR_INVALID_VALUE, "klLaunchKernel: the kernel has %d parameters but neither kernelParams nor "
-                "extra is given", f->param_count);
+  } else if (KEEL_UNLIKELY(kernelParams == nullptr)) {
+    // CUDA would launch with stale arguments (the deprecated cuParamSet*
+    // state); Keel refuses when the kernel has parameters.
+    int count = ParamCount(f);
+    if (count > 0) {
+      return Fail(KL_ERROR_INVALID_VALUE,
+                  "klLaunchKernel: the kernel has %d parameters but neither kernelParams nor extra is given", count);
+    }
   }
   // Above 48 KiB the driver wants an opt-in per kernel; Keel sets it for the
   // caller, once, when a launch first asks for more than the current limit.

@@ -21,7 +21,11 @@ KLresult LinkError(const char* kl_fn, const char* cu_call, CUresult r, LinkState
   char excerpt[1400];
   LogExcerpt(excerpt, sizeof excerpt, "linker log", log);
   if (excerpt[0] == '\0') return FailCuda(r, kl_fn, cu_call);
-  return FailCudaDetail(r, ToKeelResult(r), kl_fn, cu_call, "%s", excerpt);
+  // The driver reports some link failures (an undefined symbol) as
+  // CUDA_ERROR_UNKNOWN; an error log says it is the inputs that failed.
+  KLresult code = ToKeelResult(r);
+  if (code == KL_ERROR_UNKNOWN && link->options.error_log()[0] != '\0') code = KL_ERROR_COMPILE_FAILED;
+  return FailCudaDetail(r, code, kl_fn, cu_call, "%s", excerpt);
 }
 
 }  // namespace

@@ -75,10 +75,12 @@ struct Function : Object {
   // for more raises it (one compare on the launch path, see launch.cc).
   std::atomic<int> dynamic_shared_limit{0};
   std::mutex attribute_mutex;  // serializes raises of the limit
-  // Parameter layout from cuFuncGetParamInfo (CUDA 12.4+): count and the end
-  // of the last parameter; -1 / 0 when the driver cannot tell.
-  int param_count = -1;
-  size_t param_bytes = 0;
+  // Parameter layout from cuFuncGetParamInfo (CUDA 12.4+), computed on first
+  // need (ParamCount): the count, or kParamsUnknown before, or -1 when the
+  // driver cannot tell; and the end of the last parameter.
+  static constexpr int kParamsUnknown = -2;
+  std::atomic<int> param_count{kParamsUnknown};
+  size_t param_bytes = 0;  // written before param_count is published
 };
 
 struct Module : Object {
@@ -205,6 +207,17 @@ Device* DeviceAt(int index);
 // Resolves a function eagerly and caches its attributes and parameter
 // layout (function.cc). Called once by klModuleGetFunction.
 KLresult PrepareFunction(Function* f, const char* name);
+
+// The number of f's parameters (-1 if the driver cannot reflect them),
+// computed once (function.cc). The driver has no count query: Keel probes
+// cuFuncGetParamInfo up to the first index it refuses, which a sanitizer
+// reports as one CUDA_ERROR_INVALID_VALUE per kernel, so this runs only when
+// needed: parameter queries, `extra` launches, launches without arguments.
+int ComputeParamLayout(Function* f);
+inline int ParamCount(Function* f) {
+  int c = f->param_count.load(std::memory_order_acquire);
+  return c != Function::kParamsUnknown ? c : ComputeParamLayout(f);
+}
 
 // Raises f's CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES to `bytes` for
 // a launch that asks for more than the current limit (function.cc): the
