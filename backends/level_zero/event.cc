@@ -78,13 +78,14 @@ void EventAllocator::ReleaseSignalled(EventSlot* slot) {
     return;
   }
   slot->armed = false;
+  slot->waited = false;
   free_.push_back(slot);
 }
 
 void EventAllocator::Recycle(Context* ctx) {
   for (size_t i = 0; i < retiring_.size();) {
     EventSlot* slot = retiring_[i];
-    if (ctx->CanRecycle(slot->retire_epoch) &&
+    if ((!slot->waited || ctx->CanRecycle(slot->retire_epoch)) &&
         api.zeEventQueryStatus(slot->event) == ZE_RESULT_SUCCESS) {
       retiring_[i] = retiring_.back();
       retiring_.pop_back();

@@ -117,6 +117,7 @@ struct EventSlot {
   ze_event_handle_t event = nullptr;
   uint64_t* timestamp = nullptr;  // host USM word written by timing records
   bool armed = false;             // a signal was appended and may be pending
+  bool waited = false;            // a stream was told to wait on it
   uint64_t retire_epoch = 0;      // context epoch when it was given up
 };
 
@@ -127,8 +128,8 @@ class EventAllocator {
   explicit EventAllocator(bool timing) : timing_(timing) {}
   KLresult Acquire(Context* ctx, const char* function, EventSlot** out);
   // Gives a slot up: unarmed ones are free at once; armed ones wait until
-  // they are signalled and every stream that might wait on them has passed a
-  // synchronization point (Context::CanRecycle).
+  // they are signalled and, if a stream was told to wait on them, every
+  // stream has passed a synchronization point since (Context::CanRecycle).
   void Retire(Context* ctx, EventSlot* slot);
   // Gives up a slot whose signal is known complete and that nothing waits on.
   void ReleaseSignalled(EventSlot* slot);

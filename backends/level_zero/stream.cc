@@ -47,6 +47,7 @@ KLresult Join(Stream* waiter, Stream* target, const char* function) {
     return ZeFail(zr, function, "zeCommandListAppendBarrier");
   }
   m->armed = true;
+  m->waited = true;
   zr = api.zeCommandListAppendWaitOnEvents(waiter->list, 1, &m->event);
   ctx->markers.Retire(ctx, m);
   if (zr != ZE_RESULT_SUCCESS) return ZeFail(zr, function, "zeCommandListAppendWaitOnEvents");
@@ -286,6 +287,7 @@ KLresult klStreamWaitEvent(KLcontext ctx, KLstream hStream, KLevent hEvent, unsi
   if (r != KL_SUCCESS) return r;
   r = BeginCommand(s, "klStreamWaitEvent");
   if (r != KL_SUCCESS) return r;
+  e->slot->waited = true;
   KEEL_ZE_CALL("klStreamWaitEvent", zeCommandListAppendWaitOnEvents, (s->list, 1, &e->slot->event));
   EndCommand(s);
   return KL_SUCCESS;
@@ -341,6 +343,7 @@ KLresult klLaunchHostFunc(KLcontext ctx, KLstream hStream, KLhostFn fn, void* us
     return undo(zr, "zeCommandListAppendWaitOnEvents");
   }
   job.done->armed = true;
+  job.done->waited = true;
   EndCommand(s);
   {
     std::lock_guard<std::mutex> worker_lock(s->worker_mu);
