@@ -428,6 +428,7 @@ void AddModuleFigure(std::vector<Figure>* figs, const Options& o, ImageKind kind
 void AddChildFigure(std::vector<Figure>* figs, const Options& o, Backend b, const std::string& id,
                     const std::string& what, const std::string& task, int reps, bool nocache) {
   TimingPlan plan = FixedPlan(o, 1, 1, reps, 0);
+  plan.warmup = 0;  // every sample is a fresh process: nothing to warm
   plan.reps = o.quick ? 1 : (o.reps > 0 ? std::min(o.reps, reps) : reps);
   figs->push_back({id, what, Unit::kMs, 0, plan, nullptr, nullptr});
   Options opts = o;
