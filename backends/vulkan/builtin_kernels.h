@@ -1,0 +1,29 @@
+// Kernels the backend itself launches (SPIR-V compiled from builtin/*.comp at
+// build time and embedded in the plugin).
+#ifndef KEEL_BACKENDS_VULKAN_BUILTIN_KERNELS_H_
+#define KEEL_BACKENDS_VULKAN_BUILTIN_KERNELS_H_
+
+#include <cstddef>
+#include <cstdint>
+
+namespace keel {
+namespace vk {
+
+// The module holding every built-in kernel.
+const uint32_t* BuiltinKernelsSpirv(size_t* bytes);
+
+// "keel_fill_edges": the partial words of an unaligned memset. Parameters
+// (push constants, no Keel header): two word addresses, their keep masks,
+// their values, and how many of the two to update.
+constexpr const char* kFillEdgesKernel = "keel_fill_edges";
+struct FillEdgesArgs {
+  uint64_t word[2];
+  uint32_t keep[2];
+  uint32_t value[2];
+  uint32_t count;
+};
+
+}  // namespace vk
+}  // namespace keel
+
+#endif  // KEEL_BACKENDS_VULKAN_BUILTIN_KERNELS_H_

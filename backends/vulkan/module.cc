@@ -1,0 +1,360 @@
+#include "vulkan/module.h"
+
+#include <cstdarg>
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+
+#include "common/image_format.h"
+#include "common/services.h"
+#include "vulkan/context.h"
+#include "vulkan/status.h"
+
+namespace keel {
+namespace vk {
+namespace {
+
+std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string Format(const char* format, ...) {
+  char buffer[1024];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(buffer, sizeof buffer, format, args);
+  va_end(args);
+  return buffer;
+}
+
+// SPIR-V capabilities that need a device feature, and whether it is enabled.
+struct CapabilityNeed {
+  uint32_t capability;
+  const char* feature;
+  bool DeviceFeatures::*flag;
+  bool DeviceFeatures::*alternative;  // either one suffices (may be null)
+};
+
+const CapabilityNeed kCapabilityNeeds[] = {
+    {9, "shaderFloat16", &DeviceFeatures::float16, nullptr},
+    {10, "shaderFloat64", &DeviceFeatures::float64, nullptr},
+    {11, "shaderInt64", &DeviceFeatures::int64, nullptr},
+    {12, "shaderBufferInt64Atomics", &DeviceFeatures::int64_atomics, nullptr},
+    {22, "shaderInt16", &DeviceFeatures::int16, nullptr},
+    {39, "shaderInt8", &DeviceFeatures::int8, nullptr},
+    {4433, "storageBuffer16BitAccess", &DeviceFeatures::storage_buffer_16bit, nullptr},
+    {4434, "uniformAndStorageBuffer16BitAccess", &DeviceFeatures::uniform_storage_16bit, nullptr},
+    {4435, "storagePushConstant16", &DeviceFeatures::push_constant_16bit, nullptr},
+    {4448, "storageBuffer8BitAccess", &DeviceFeatures::storage_buffer_8bit, nullptr},
+    {4449, "uniformAndStorageBuffer8BitAccess", &DeviceFeatures::uniform_storage_8bit, nullptr},
+    {4450, "storagePushConstant8", &DeviceFeatures::push_constant_8bit, nullptr},
+    {5345, "vulkanMemoryModel", &DeviceFeatures::vulkan_memory_model, nullptr},
+    {5346, "vulkanMemoryModelDeviceScope", &DeviceFeatures::vulkan_memory_model_device_scope,
+     nullptr},
+    {6033, "shaderBufferFloat32AtomicAdd (VK_EXT_shader_atomic_float)",
+     &DeviceFeatures::float32_atomic_add, &DeviceFeatures::float32_shared_atomic_add},
+    {6034, "shaderBufferFloat64AtomicAdd (VK_EXT_shader_atomic_float)",
+     &DeviceFeatures::float64_atomic_add, nullptr},
+};
+
+size_t AsSize(void* value) { return static_cast<size_t>(reinterpret_cast<uintptr_t>(value)); }
+void* FromSize(size_t size) { return reinterpret_cast<void*>(static_cast<uintptr_t>(size)); }
+
+// Copies a log into a caller's buffer (NUL-terminated); returns bytes written
+// including the NUL, as the CUDA backend does.
+size_t CopyLog(char* dst, size_t dst_size, const std::string& log) {
+  if (dst == nullptr || dst_size == 0) return 0;
+  size_t n = log.size() < dst_size - 1 ? log.size() : dst_size - 1;
+  std::memcpy(dst, log.data(), n);
+  dst[n] = '\0';
+  return n + 1;
+}
+
+}  // namespace
+
+KLresult Module::Check(const char* api, std::string* message) {
+  const Device* device = context_->device();
+  if (spirv_.version() > device->spirv_version) {
+    *message = Format("%s: the module is SPIR-V %u.%u; %s accepts up to SPIR-V %u.%u (Vulkan %u.%u)",
+                      api, spirv_.version_major(), spirv_.version_minor(), device->name.c_str(),
+                      (device->spirv_version >> 16) & 0xff, (device->spirv_version >> 8) & 0xff,
+                      VK_API_VERSION_MAJOR(device->api_version),
+                      VK_API_VERSION_MINOR(device->api_version));
+    return KL_ERROR_UNSUPPORTED_IMAGE_VERSION;
+  }
+  bool compute = false;
+  for (const spirv::EntryPoint& ep : spirv_.entry_points())
+    if (ep.model == spirv::kGLCompute) compute = true;
+  if (spirv_.HasCapability(6 /*Kernel*/) || !compute) {
+    *message = Format(
+        "%s: the SPIR-V module has no Vulkan compute entry point%s; the Vulkan backend loads "
+        "GLSL compute shaders compiled for Vulkan (docs/backends/vulkan.md)",
+        api, spirv_.HasCapability(6) ? " (it is OpenCL-flavoured SPIR-V, for Level Zero)" : "");
+    return KL_ERROR_INVALID_IMAGE;
+  }
+  for (uint32_t cap : spirv_.capabilities()) {
+    for (const CapabilityNeed& need : kCapabilityNeeds) {
+      if (need.capability != cap) continue;
+      bool ok = device->features.*need.flag ||
+                (need.alternative != nullptr && device->features.*need.alternative);
+      if (!ok) {
+        *message = Format("%s: the module needs SPIR-V capability %s, and %s lacks %s", api,
+                          spirv::CapabilityName(cap).c_str(), device->name.c_str(), need.feature);
+        return KL_ERROR_NO_BINARY_FOR_DEVICE;
+      }
+    }
+  }
+  return KL_SUCCESS;
+}
+
+KLresult Module::Load(Context* context, const void* image, size_t size, const char* api,
+                      Module** out, std::string* log) {
+  std::string message;
+  auto fail = [&](KLresult code) {
+    if (log != nullptr) *log = message;
+    return Fail(code, "%s", message.c_str());
+  };
+  if (size == 0) {
+    message = Format("%s: the image is empty (size 0)", api);
+    return fail(KL_ERROR_INVALID_IMAGE);
+  }
+  ImageFormat format = DetectImageFormat(image, size);
+  if (format != ImageFormat::kSpirv) {
+    if (format == ImageFormat::kUnknown) {
+      uint32_t first = 0;
+      std::memcpy(&first, image, size < 4 ? size : 4);
+      message = Format("%s: the image is not SPIR-V (first word 0x%08x, expected the magic "
+                       "number 0x07230203)",
+                       api, first);
+    } else {
+      message = Format("%s: the image is %s; the Vulkan backend loads Vulkan SPIR-V "
+                       "(docs/backends/vulkan.md)",
+                       api, ImageFormatName(format));
+    }
+    return fail(KL_ERROR_INVALID_IMAGE);
+  }
+  std::unique_ptr<Module> m(new Module(context));
+  std::vector<uint32_t> words;
+  std::string error;
+  if (!spirv::NormalizeByteOrder(image, size, &words, &error) ||
+      !m->spirv_.Parse(std::move(words), &error)) {
+    message = Format("%s: invalid SPIR-V: %s", api, error.c_str());
+    return fail(KL_ERROR_INVALID_IMAGE);
+  }
+  KLresult r = m->Check(api, &message);
+  if (r != KL_SUCCESS) return fail(r);
+
+  // Reflect every compute kernel before the driver sees anything.
+  const Device* device = context->device();
+  Reflection reflection(m->spirv_);
+  std::vector<KernelInfo> kernels;
+  bool any_in_buffer = false;
+  for (const spirv::EntryPoint& ep : m->spirv_.entry_points()) {
+    if (ep.model != spirv::kGLCompute) continue;
+    KernelInfo info;
+    if (!reflection.ReflectKernel(ep, &info, &error)) {
+      message = Format("%s: %s", api, error.c_str());
+      return fail(KL_ERROR_INVALID_IMAGE);
+    }
+    if (info.block_bytes > device->max_push_constants) any_in_buffer = true;
+    kernels.push_back(std::move(info));
+  }
+
+  const DeviceFunctions& fn = context->fn;
+  VkShaderModuleCreateInfo create{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+  create.codeSize = m->spirv_.words().size() * 4;
+  create.pCode = m->spirv_.words().data();
+  VkResult vr = fn.vkCreateShaderModule(context->device_handle(), &create, nullptr, &m->shader_);
+  if (vr != VK_SUCCESS) {
+    m->shader_ = VK_NULL_HANDLE;
+    message = Format("%s: vkCreateShaderModule: %s (%d)", api, VkResultName(vr) ? VkResultName(vr) : "?",
+                     static_cast<int>(vr));
+    return fail(vr == VK_ERROR_INVALID_SHADER_NV ? KL_ERROR_INVALID_IMAGE : ToKLresult(vr));
+  }
+  // Kernels whose argument block exceeds the push-constant limit use a copy
+  // of the module that reads the block from a storage buffer. It needs push
+  // descriptors, and storage-buffer access to 8/16-bit members if the block
+  // has them; without those such kernels fail at launch with the reason.
+  const DeviceFeatures& f = device->features;
+  bool buffer_args_possible =
+      f.push_descriptor && (!m->spirv_.HasCapability(4450) || f.storage_buffer_8bit) &&
+      (!m->spirv_.HasCapability(4435) || f.storage_buffer_16bit);
+  if (any_in_buffer && buffer_args_possible) {
+    std::vector<uint32_t> rewritten = MovePushConstantsToStorageBuffer(m->spirv_);
+    create.codeSize = rewritten.size() * 4;
+    create.pCode = rewritten.data();
+    vr = fn.vkCreateShaderModule(context->device_handle(), &create, nullptr,
+                                 &m->buffer_args_shader_);
+    if (vr != VK_SUCCESS) {
+      m->buffer_args_shader_ = VK_NULL_HANDLE;
+      m->DestroyShaders();
+      message = Format("%s: vkCreateShaderModule (arguments in a buffer): %s (%d)", api,
+                       VkResultName(vr) ? VkResultName(vr) : "?", static_cast<int>(vr));
+      return fail(ToKLresult(vr));
+    }
+  }
+  for (KernelInfo& info : kernels) {
+    m->functions_.emplace_back(new Function(m.get(), std::move(info)));
+    m->functions_.back()->FillNative();
+  }
+  *out = m.release();
+  context->AddModule(*out);
+  Log(KL_LOG_DEBUG, "%s: loaded a SPIR-V %u.%u module with %zu kernel(s)", api,
+      (*out)->spirv_.version_major(), (*out)->spirv_.version_minor(), (*out)->functions_.size());
+  return KL_SUCCESS;
+}
+
+void Module::DestroyShaders() {
+  const DeviceFunctions& fn = context_->fn;
+  if (shader_ != VK_NULL_HANDLE) fn.vkDestroyShaderModule(context_->device_handle(), shader_, nullptr);
+  if (buffer_args_shader_ != VK_NULL_HANDLE)
+    fn.vkDestroyShaderModule(context_->device_handle(), buffer_args_shader_, nullptr);
+  shader_ = buffer_args_shader_ = VK_NULL_HANDLE;
+}
+
+void Module::Destroy() {
+  for (auto& f : functions_) f->pipelines().Destroy(*f);
+  functions_.clear();
+  DestroyShaders();
+  delete this;
+}
+
+Function* Module::FindFunction(const char* name) const {
+  for (const auto& f : functions_)
+    if (f->info().name == name) return f.get();
+  return nullptr;
+}
+
+// ---------------------------------------------------------------------------
+// Entry points.
+
+namespace {
+
+KLresult LoadEntry(Context* c, KLmodule* module, const void* image, size_t size, const char* api,
+                   std::string* log) {
+  KLresult r = c->CheckActive(api);
+  if (r != KL_SUCCESS) return r;
+  if (module == nullptr) return Fail(KL_ERROR_INVALID_VALUE, "%s: module is NULL", api);
+  if (image == nullptr) return Fail(KL_ERROR_INVALID_VALUE, "%s: image is NULL", api);
+  Module* m = nullptr;
+  r = Module::Load(c, image, size, api, &m, log);
+  if (r != KL_SUCCESS) return r;
+  *module = ToHandle<KLmodule>(m);
+  return KL_SUCCESS;
+}
+
+}  // namespace
+
+KLresult klModuleLoad(KLcontext ctx, KLmodule* module, const char* fname) {
+  const char* api = "klModuleLoad";
+  Context* c = FromHandle<Context>(ctx);
+  KLresult r = c->CheckActive(api);
+  if (r != KL_SUCCESS) return r;
+  if (module == nullptr || fname == nullptr)
+    return Fail(KL_ERROR_INVALID_VALUE, "%s: module or fname is NULL", api);
+  std::FILE* file = std::fopen(fname, "rb");
+  if (file == nullptr)
+    return Fail(KL_ERROR_FILE_NOT_FOUND, "%s: cannot open \"%s\": %s", api, fname,
+                std::strerror(errno));
+  std::vector<unsigned char> bytes;
+  unsigned char buffer[65536];
+  size_t n;
+  while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) bytes.insert(bytes.end(), buffer, buffer + n);
+  bool read_error = std::ferror(file) != 0;
+  std::fclose(file);
+  if (read_error) return Fail(KL_ERROR_FILE_NOT_FOUND, "%s: cannot read \"%s\"", api, fname);
+  if (bytes.empty()) return Fail(KL_ERROR_INVALID_IMAGE, "%s: \"%s\" is empty", api, fname);
+  return LoadEntry(c, module, bytes.data(), bytes.size(), api, nullptr);
+}
+
+KLresult klModuleLoadData(KLcontext ctx, KLmodule* module, const void* image, size_t size) {
+  return LoadEntry(FromHandle<Context>(ctx), module, image, size, "klModuleLoadData", nullptr);
+}
+
+KLresult klModuleLoadDataEx(KLcontext ctx, KLmodule* module, const void* image, size_t size,
+                            unsigned int numOptions, KLjit_option* options, void** optionValues) {
+  const char* api = "klModuleLoadDataEx";
+  if (numOptions > 0 && (options == nullptr || optionValues == nullptr))
+    return Fail(KL_ERROR_INVALID_VALUE, "%s: numOptions is %u but options or optionValues is NULL",
+                api, numOptions);
+  // Vulkan SPIR-V is not JIT-compiled by Keel: options are checked and
+  // ignored, logs are filled (the error log with the failure, if any).
+  int info_size_slot = -1, error_size_slot = -1, wall_slot = -1;
+  char* info_log = nullptr;
+  char* error_log = nullptr;
+  for (unsigned int i = 0; i < numOptions; ++i) {
+    int o = static_cast<int>(options[i]);
+    if (o < 0 || o > KL_JIT_CACHE_MODE)
+      return Fail(KL_ERROR_INVALID_VALUE, "%s: options[%u] = %d is not a KLjit_option", api, i, o);
+    switch (options[i]) {
+      case KL_JIT_INFO_LOG_BUFFER: info_log = static_cast<char*>(optionValues[i]); break;
+      case KL_JIT_INFO_LOG_BUFFER_SIZE_BYTES: info_size_slot = static_cast<int>(i); break;
+      case KL_JIT_ERROR_LOG_BUFFER: error_log = static_cast<char*>(optionValues[i]); break;
+      case KL_JIT_ERROR_LOG_BUFFER_SIZE_BYTES: error_size_slot = static_cast<int>(i); break;
+      case KL_JIT_WALL_TIME: wall_slot = static_cast<int>(i); break;
+      default: break;
+    }
+  }
+  if (info_log != nullptr && info_size_slot < 0)
+    return Fail(KL_ERROR_INVALID_VALUE,
+                "%s: KL_JIT_INFO_LOG_BUFFER given without KL_JIT_INFO_LOG_BUFFER_SIZE_BYTES", api);
+  if (error_log != nullptr && error_size_slot < 0)
+    return Fail(KL_ERROR_INVALID_VALUE,
+                "%s: KL_JIT_ERROR_LOG_BUFFER given without KL_JIT_ERROR_LOG_BUFFER_SIZE_BYTES", api);
+  auto start = std::chrono::steady_clock::now();
+  std::string log;
+  KLresult r = LoadEntry(FromHandle<Context>(ctx), module, image, size, api, &log);
+  float ms = std::chrono::duration<float, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (info_size_slot >= 0)
+    optionValues[info_size_slot] =
+        FromSize(CopyLog(info_log, AsSize(optionValues[info_size_slot]), std::string()));
+  if (error_size_slot >= 0)
+    optionValues[error_size_slot] =
+        FromSize(CopyLog(error_log, AsSize(optionValues[error_size_slot]), log));
+  if (wall_slot >= 0) {
+    // The float is stored in the option's value slot, as CUDA does.
+    void* slot = nullptr;
+    std::memcpy(&slot, &ms, sizeof ms);
+    optionValues[wall_slot] = slot;
+  }
+  return r;
+}
+
+KLresult klModuleUnload(KLmodule hmod) {
+  Module* m = FromHandle<Module>(hmod);
+  Context* c = m->context();
+  // Launches already queued may still use the module's pipelines.
+  KLresult r = c->Synchronize("klModuleUnload");
+  c->RemoveModule(m);
+  m->Destroy();
+  return r;
+}
+
+KLresult klModuleGetFunction(KLfunction* hfunc, KLmodule hmod, const char* name) {
+  if (hfunc == nullptr || name == nullptr)
+    return Fail(KL_ERROR_INVALID_VALUE, "klModuleGetFunction: hfunc or name is NULL");
+  Function* f = FromHandle<Module>(hmod)->FindFunction(name);
+  if (f == nullptr)
+    return Fail(KL_ERROR_NOT_FOUND, "klModuleGetFunction: the module has no kernel named \"%s\"",
+                name);
+  *hfunc = ToHandle<KLfunction>(f);
+  return KL_SUCCESS;
+}
+
+KLresult klModuleGetGlobal(KLdeviceptr* dptr, size_t* bytes, KLmodule hmod, const char* name) {
+  (void)dptr;
+  (void)bytes;
+  (void)hmod;
+  if (name == nullptr) return Fail(KL_ERROR_INVALID_VALUE, "klModuleGetGlobal: name is NULL");
+  return Fail(KL_ERROR_NOT_SUPPORTED,
+              "klModuleGetGlobal: Vulkan compute shaders have no module-scope device globals "
+              "(KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS is 0); pass a buffer instead");
+}
+
+KLresult klModuleGetNativeHandle(void** native, KLmodule hmod) {
+  if (native == nullptr)
+    return Fail(KL_ERROR_INVALID_VALUE, "klModuleGetNativeHandle: native is NULL");
+  *native = reinterpret_cast<void*>(FromHandle<Module>(hmod)->shader());
+  return KL_SUCCESS;
+}
+
+}  // namespace vk
+}  // namespace keel

@@ -1,0 +1,716 @@
+#include "vulkan/spirv_reflect.h"
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+#include <set>
+
+#include <keel/keel_vulkan.h>
+
+namespace keel {
+namespace vk {
+namespace {
+
+using namespace spirv;  // NOLINT: the opcode names read best unqualified here
+
+constexpr int kMaxDepth = 64;
+
+std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string Format(const char* format, ...) {
+  char buffer[512];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(buffer, sizeof buffer, format, args);
+  va_end(args);
+  return buffer;
+}
+
+uint64_t AlignUp(uint64_t v, uint64_t a) { return a <= 1 ? v : (v + a - 1) / a * a; }
+
+uint64_t Mask(uint64_t v, uint32_t width) {
+  return width >= 64 ? v : v & ((uint64_t{1} << width) - 1);
+}
+
+int64_t SignExtend(uint64_t v, uint32_t width) {
+  if (width >= 64) return static_cast<int64_t>(v);
+  uint64_t sign = uint64_t{1} << (width - 1);
+  return static_cast<int64_t>((Mask(v, width) ^ sign) - sign);
+}
+
+// SPIR-V opcodes that may appear inside OpSpecConstantOp.
+enum SpecOp : uint32_t {
+  kUConvert = 113,
+  kSConvert = 114,
+  kSNegate = 126,
+  kIAdd = 128,
+  kISub = 130,
+  kIMul = 132,
+  kUDiv = 134,
+  kSDiv = 135,
+  kUMod = 137,
+  kSRem = 138,
+  kSMod = 139,
+  kCompositeExtract = 81,
+  kLogicalEqual = 164,
+  kLogicalNotEqual = 165,
+  kLogicalOr = 166,
+  kLogicalAnd = 167,
+  kLogicalNot = 168,
+  kSelect = 169,
+  kIEqual = 170,
+  kINotEqual = 171,
+  kUGreaterThan = 172,
+  kSGreaterThan = 173,
+  kUGreaterThanEqual = 174,
+  kSGreaterThanEqual = 175,
+  kULessThan = 176,
+  kSLessThan = 177,
+  kULessThanEqual = 178,
+  kSLessThanEqual = 179,
+  kShiftRightLogical = 194,
+  kShiftRightArithmetic = 195,
+  kShiftLeftLogical = 196,
+  kBitwiseOr = 197,
+  kBitwiseXor = 198,
+  kBitwiseAnd = 199,
+  kNot = 200,
+};
+
+}  // namespace
+
+void SpecValues::Set(uint32_t id, uint64_t value) {
+  for (int i = 0; i < count; ++i) {
+    if (ids[i] == id) {
+      values[i] = value;
+      return;
+    }
+  }
+  if (count < 8) {
+    ids[count] = id;
+    values[count] = value;
+    ++count;
+  }
+}
+
+bool SpecValues::Get(uint32_t id, uint64_t* value) const {
+  for (int i = 0; i < count; ++i) {
+    if (ids[i] == id) {
+      *value = values[i];
+      return true;
+    }
+  }
+  return false;
+}
+
+uint32_t Reflection::StorageClassOf(uint32_t variable) const {
+  const Instruction* def = m_.Definition(variable);
+  if (def == nullptr || def->opcode != OpVariable) return ~0u;
+  return m_.operands(*def)[2];
+}
+
+// ---------------------------------------------------------------------------
+// Constants.
+
+bool Reflection::Evaluate(uint32_t id, const SpecValues& spec, uint64_t* value,
+                          std::string* error) const {
+  return EvaluateDepth(id, spec, value, error, 0);
+}
+
+bool Reflection::EvaluateDepth(uint32_t id, const SpecValues& spec, uint64_t* value,
+                               std::string* error, int depth) const {
+  if (depth > kMaxDepth) {
+    *error = Format("constant %u nests deeper than %d levels", id, kMaxDepth);
+    return false;
+  }
+  const Instruction* def = m_.Definition(id);
+  if (def == nullptr) {
+    *error = Format("id %u is not a constant", id);
+    return false;
+  }
+  const uint32_t* ops = m_.operands(*def);
+  const uint32_t count = m_.operand_count(*def);
+  // Width of the result type (1 for booleans).
+  uint32_t width = 32;
+  if (const Instruction* type = m_.Definition(ops[0])) {
+    if (type->opcode == OpTypeInt) width = m_.operands(*type)[1];
+    if (type->opcode == OpTypeBool) width = 1;
+  }
+  uint32_t spec_id = 0;
+  switch (def->opcode) {
+    case OpConstantTrue:
+      *value = 1;
+      return true;
+    case OpConstantFalse:
+    case OpConstantNull:
+      *value = 0;
+      return true;
+    case OpSpecConstantTrue:
+    case OpSpecConstantFalse:
+      if (m_.FindDecoration(id, kSpecId, &spec_id) && spec.Get(spec_id, value)) {
+        *value = *value != 0;
+        return true;
+      }
+      *value = def->opcode == OpSpecConstantTrue;
+      return true;
+    case OpConstant:
+    case OpSpecConstant: {
+      if (def->opcode == OpSpecConstant && m_.FindDecoration(id, kSpecId, &spec_id) &&
+          spec.Get(spec_id, value)) {
+        *value = Mask(*value, width);
+        return true;
+      }
+      uint64_t v = ops[2];
+      if (count > 3) v |= static_cast<uint64_t>(ops[3]) << 32;
+      *value = Mask(v, width);
+      return true;
+    }
+    case OpSpecConstantOp:
+      break;
+    default:
+      *error = Format("id %u (opcode %u) is not a scalar constant", id, def->opcode);
+      return false;
+  }
+  const uint32_t op = ops[2];
+  const uint32_t* args = ops + 3;
+  const uint32_t nargs = count - 3;
+  if (op == kCompositeExtract) {
+    if (nargs != 2) {
+      *error = Format("OpSpecConstantOp CompositeExtract %u has %u operands", id, nargs);
+      return false;
+    }
+    const Instruction* composite = m_.Definition(args[0]);
+    if (composite == nullptr || (composite->opcode != OpConstantComposite &&
+                                 composite->opcode != OpSpecConstantComposite)) {
+      *error = Format("CompositeExtract %u does not read a constant composite", id);
+      return false;
+    }
+    uint32_t index = args[1];
+    if (index + 2 >= m_.operand_count(*composite)) {
+      *error = Format("CompositeExtract %u index %u is out of range", id, index);
+      return false;
+    }
+    return EvaluateDepth(m_.operands(*composite)[2 + index], spec, value, error, depth + 1);
+  }
+  uint64_t a[3] = {0, 0, 0};
+  uint32_t wa = width;  // width of the first operand, for signed comparisons
+  for (uint32_t k = 0; k < nargs && k < 3; ++k) {
+    if (!EvaluateDepth(args[k], spec, &a[k], error, depth + 1)) return false;
+  }
+  if (nargs > 0) {
+    if (const Instruction* d0 = m_.Definition(args[0])) {
+      if (const Instruction* t0 = m_.Definition(m_.operands(*d0)[0])) {
+        if (t0->opcode == OpTypeInt) wa = m_.operands(*t0)[1];
+      }
+    }
+  }
+  const uint32_t need = (op == kSelect) ? 3u
+                        : (op == kUConvert || op == kSConvert || op == kSNegate ||
+                           op == kLogicalNot || op == kNot)
+                            ? 1u
+                            : 2u;
+  if (nargs < need) {
+    *error = Format("OpSpecConstantOp %u (op %u) has %u operands, needs %u", id, op, nargs, need);
+    return false;
+  }
+  const int64_t sa = SignExtend(a[0], wa), sb = SignExtend(a[1], wa);
+  uint64_t r = 0;
+  switch (op) {
+    case kUConvert: r = a[0]; break;
+    case kSConvert: r = static_cast<uint64_t>(sa); break;
+    case kSNegate: r = static_cast<uint64_t>(-sa); break;
+    case kIAdd: r = a[0] + a[1]; break;
+    case kISub: r = a[0] - a[1]; break;
+    case kIMul: r = a[0] * a[1]; break;
+    case kUDiv:
+    case kUMod:
+    case kSDiv:
+    case kSRem:
+    case kSMod:
+      if (Mask(a[1], wa) == 0) {
+        *error = Format("specialization constant %u divides by zero", id);
+        return false;
+      }
+      if (op == kUDiv) r = Mask(a[0], wa) / Mask(a[1], wa);
+      if (op == kUMod) r = Mask(a[0], wa) % Mask(a[1], wa);
+      if (op == kSDiv) r = static_cast<uint64_t>(sa / sb);
+      if (op == kSRem) r = static_cast<uint64_t>(sa % sb);
+      if (op == kSMod) {
+        int64_t m = sa % sb;
+        if (m != 0 && ((m < 0) != (sb < 0))) m += sb;
+        r = static_cast<uint64_t>(m);
+      }
+      break;
+    case kLogicalEqual: r = (a[0] != 0) == (a[1] != 0); break;
+    case kLogicalNotEqual: r = (a[0] != 0) != (a[1] != 0); break;
+    case kLogicalOr: r = (a[0] != 0) || (a[1] != 0); break;
+    case kLogicalAnd: r = (a[0] != 0) && (a[1] != 0); break;
+    case kLogicalNot: r = a[0] == 0; break;
+    case kSelect: r = a[0] != 0 ? a[1] : a[2]; break;
+    case kIEqual: r = Mask(a[0], wa) == Mask(a[1], wa); break;
+    case kINotEqual: r = Mask(a[0], wa) != Mask(a[1], wa); break;
+    case kUGreaterThan: r = Mask(a[0], wa) > Mask(a[1], wa); break;
+    case kUGreaterThanEqual: r = Mask(a[0], wa) >= Mask(a[1], wa); break;
+    case kULessThan: r = Mask(a[0], wa) < Mask(a[1], wa); break;
+    case kULessThanEqual: r = Mask(a[0], wa) <= Mask(a[1], wa); break;
+    case kSGreaterThan: r = sa > sb; break;
+    case kSGreaterThanEqual: r = sa >= sb; break;
+    case kSLessThan: r = sa < sb; break;
+    case kSLessThanEqual: r = sa <= sb; break;
+    case kShiftRightLogical: r = a[1] >= 64 ? 0 : Mask(a[0], wa) >> a[1]; break;
+    case kShiftRightArithmetic: r = static_cast<uint64_t>(a[1] >= 64 ? (sa < 0 ? -1 : 0) : sa >> a[1]); break;
+    case kShiftLeftLogical: r = a[1] >= 64 ? 0 : a[0] << a[1]; break;
+    case kBitwiseOr: r = a[0] | a[1]; break;
+    case kBitwiseXor: r = a[0] ^ a[1]; break;
+    case kBitwiseAnd: r = a[0] & a[1]; break;
+    case kNot: r = ~a[0]; break;
+    default:
+      *error = Format("OpSpecConstantOp %u uses opcode %u, which Keel cannot evaluate", id, op);
+      return false;
+  }
+  *value = Mask(r, width);
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Type layouts.
+
+// Explicit layout (push-constant blocks): offsets and strides come from the
+// module's decorations; sizes are C sizeof (a struct is rounded up to its
+// alignment, as a C compiler does).
+bool Reflection::ExplicitLayout(uint32_t type, Layout* out, std::string* error,
+                                int depth) const {
+  if (depth > kMaxDepth) {
+    *error = "parameter types nest too deeply";
+    return false;
+  }
+  const Instruction* def = m_.Definition(type);
+  if (def == nullptr) {
+    *error = Format("parameter type %u is not defined", type);
+    return false;
+  }
+  const uint32_t* ops = m_.operands(*def);
+  switch (def->opcode) {
+    case OpTypeInt:
+    case OpTypeFloat:
+      out->size = out->align = ops[1] / 8;
+      if (out->size == 0) {
+        *error = Format("parameter type %u has width %u", type, ops[1]);
+        return false;
+      }
+      return true;
+    case OpTypeVector: {
+      Layout c;
+      if (!ExplicitLayout(ops[1], &c, error, depth + 1)) return false;
+      uint32_t n = ops[2];
+      out->size = c.size * n;
+      // CUDA's vector types align to their size (float2: 8, float4: 16);
+      // a 3-vector aligns as its component (float3: 4).
+      out->align = (n == 2 || n == 4) ? c.size * n : c.align;
+      return true;
+    }
+    case OpTypeArray: {
+      Layout e;
+      if (!ExplicitLayout(ops[1], &e, error, depth + 1)) return false;
+      uint64_t length = 0;
+      SpecValues none;
+      if (!Evaluate(ops[2], none, &length, error)) return false;
+      uint32_t stride = 0;
+      if (!m_.FindDecoration(type, kArrayStride, &stride)) stride = static_cast<uint32_t>(e.size);
+      out->size = length * stride;
+      out->align = e.align;
+      return true;
+    }
+    case OpTypeStruct: {
+      uint64_t end = 0, align = 1;
+      for (uint32_t i = 1; i < m_.operand_count(*def); ++i) {
+        Layout mem;
+        if (!ExplicitLayout(ops[i], &mem, error, depth + 1)) return false;
+        uint32_t offset = 0;
+        if (!m_.FindMemberDecoration(type, i - 1, kOffset, &offset)) {
+          *error = Format("struct %u member %u has no Offset decoration", type, i - 1);
+          return false;
+        }
+        end = std::max<uint64_t>(end, offset + mem.size);
+        align = std::max(align, mem.align);
+      }
+      out->size = AlignUp(end, align);
+      out->align = align;
+      return true;
+    }
+    case OpTypePointer:
+      if (ops[1] != kPhysicalStorageBuffer) {
+        *error = "a pointer parameter must be a buffer reference (PhysicalStorageBuffer)";
+        return false;
+      }
+      out->size = out->align = 8;
+      return true;
+    case OpTypeBool:
+      *error = "bool parameters have no defined size; use int or uint";
+      return false;
+    case OpTypeMatrix:
+      *error = "matrix parameters are not supported; pass a struct or an array";
+      return false;
+    case OpTypeRuntimeArray:
+      *error = "runtime-sized arrays cannot be parameters";
+      return false;
+    default:
+      *error = Format("parameter type %u (opcode %u) cannot be passed to a kernel", type,
+                      def->opcode);
+      return false;
+  }
+}
+
+// Natural layout of shared (Workgroup) variables: drivers choose, so this is
+// the size a C compiler would give, which is what the limit checks need.
+bool Reflection::NaturalLayout(uint32_t type, const SpecValues& spec, Layout* out,
+                               std::string* error, int depth) const {
+  if (depth > kMaxDepth) {
+    *error = "shared variable types nest too deeply";
+    return false;
+  }
+  const Instruction* def = m_.Definition(type);
+  if (def == nullptr) {
+    *error = Format("shared variable type %u is not defined", type);
+    return false;
+  }
+  const uint32_t* ops = m_.operands(*def);
+  switch (def->opcode) {
+    case OpTypeBool:
+      out->size = out->align = 4;
+      return true;
+    case OpTypeInt:
+    case OpTypeFloat:
+      out->size = out->align = std::max(ops[1] / 8, 1u);
+      return true;
+    case OpTypePointer:
+      out->size = out->align = 8;
+      return true;
+    case OpTypeVector:
+    case OpTypeMatrix: {
+      Layout c;
+      if (!NaturalLayout(ops[1], spec, &c, error, depth + 1)) return false;
+      out->align = c.align * (ops[2] == 3 ? 4 : ops[2]);
+      if (def->opcode == OpTypeMatrix) out->align = c.align;
+      out->size = AlignUp(c.size * ops[2], out->align);
+      return true;
+    }
+    case OpTypeArray: {
+      Layout e;
+      if (!NaturalLayout(ops[1], spec, &e, error, depth + 1)) return false;
+      uint64_t length = 0;
+      if (!Evaluate(ops[2], spec, &length, error)) return false;
+      out->size = length * AlignUp(e.size, e.align);
+      out->align = e.align;
+      return true;
+    }
+    case OpTypeStruct: {
+      uint64_t offset = 0, align = 1;
+      for (uint32_t i = 1; i < m_.operand_count(*def); ++i) {
+        Layout mem;
+        if (!NaturalLayout(ops[i], spec, &mem, error, depth + 1)) return false;
+        offset = AlignUp(offset, mem.align) + mem.size;
+        align = std::max(align, mem.align);
+      }
+      out->size = AlignUp(offset, align);
+      out->align = align;
+      return true;
+    }
+    default:
+      *error = Format("shared variable type %u (opcode %u) has no known size", type, def->opcode);
+      return false;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Kernels.
+
+bool Reflection::BlockSize(const EntryPoint& entry, KernelInfo* info, std::string* error) const {
+  // Classifies the three constituents of a workgroup-size composite: a
+  // specialization constant with a SpecId follows the launch, anything else
+  // is a fixed size.
+  auto from_ids = [&](const uint32_t* ids, bool spec[3], uint32_t dim[3]) {
+    for (int i = 0; i < 3; ++i) {
+      const Instruction* c = m_.Definition(ids[i]);
+      if (c == nullptr) {
+        *error = Format("workgroup size constituent %u is not defined", ids[i]);
+        return false;
+      }
+      uint32_t spec_id = 0;
+      if (c->opcode == OpSpecConstant && m_.FindDecoration(ids[i], kSpecId, &spec_id)) {
+        spec[i] = true;
+        dim[i] = spec_id;
+      } else {
+        uint64_t v = 0;
+        SpecValues none;
+        if (!Evaluate(ids[i], none, &v, error)) return false;
+        spec[i] = false;
+        dim[i] = static_cast<uint32_t>(v);
+      }
+    }
+    return true;
+  };
+  // A WorkgroupSize built-in overrides the execution modes. Modules linked
+  // from several kernels carry one per kernel; they must agree.
+  bool found = false;
+  for (uint32_t id : m_.IdsDecoratedWith(kBuiltIn)) {
+    uint32_t builtin = 0;
+    m_.FindDecoration(id, kBuiltIn, &builtin);
+    if (builtin != kWorkgroupSize) continue;
+    const Instruction* def = m_.Definition(id);
+    if (def == nullptr ||
+        (def->opcode != OpConstantComposite && def->opcode != OpSpecConstantComposite) ||
+        m_.operand_count(*def) != 5) {
+      *error = "the WorkgroupSize built-in is not a 3-component constant";
+      return false;
+    }
+    bool spec[3];
+    uint32_t dim[3];
+    if (!from_ids(m_.operands(*def) + 2, spec, dim)) return false;
+    for (int i = 0; i < 3; ++i) {
+      if (found && (spec[i] != info->block_dim_spec[i] || dim[i] != info->block_dim[i])) {
+        *error = "the module's WorkgroupSize built-ins disagree (do not link fixed-size and "
+                 "launch-sized kernels into one module)";
+        return false;
+      }
+      info->block_dim_spec[i] = spec[i];
+      info->block_dim[i] = dim[i];
+    }
+    found = true;
+  }
+  if (found) return true;
+  for (const DecorationEntry& mode : m_.ExecutionModes(entry.function)) {
+    if (mode.operands.size() < 3) continue;
+    if (mode.decoration == kLocalSizeId)
+      return from_ids(mode.operands.data(), info->block_dim_spec, info->block_dim);
+    if (mode.decoration == kLocalSize) {
+      for (int i = 0; i < 3; ++i) {
+        info->block_dim_spec[i] = false;
+        info->block_dim[i] = mode.operands[i];
+      }
+      return true;
+    }
+  }
+  *error = Format("entry point \"%s\" declares no workgroup size", entry.name.c_str());
+  return false;
+}
+
+bool Reflection::PushBlock(const EntryPoint& entry, KernelInfo* info, std::string* error) const {
+  // SPIR-V 1.4+ lists every global an entry point uses in its interface;
+  // older modules list only inputs and outputs, so then the module must have
+  // at most one push-constant block.
+  std::vector<uint32_t> candidates;
+  if (m_.version() >= 0x00010400u) {
+    for (uint32_t id : entry.interface)
+      if (StorageClassOf(id) == kPushConstant) candidates.push_back(id);
+  } else {
+    for (const Instruction& inst : m_.instructions())
+      if (inst.opcode == OpVariable && m_.operands(inst)[2] == kPushConstant)
+        candidates.push_back(m_.operands(inst)[1]);
+  }
+  if (candidates.empty()) return true;  // no parameters at all
+  if (candidates.size() > 1) {
+    *error = Format("entry point \"%s\": %zu push-constant blocks (SPIR-V before 1.4 cannot say "
+                    "which one is the kernel's)",
+                    entry.name.c_str(), candidates.size());
+    return false;
+  }
+  info->push_variable = candidates[0];
+  const Instruction* var = m_.Definition(info->push_variable);
+  const Instruction* ptr = m_.Definition(m_.operands(*var)[0]);
+  if (ptr == nullptr || ptr->opcode != OpTypePointer) {
+    *error = "the push-constant variable's type is not a pointer";
+    return false;
+  }
+  uint32_t block = m_.operands(*ptr)[2];
+  const Instruction* def = m_.Definition(block);
+  if (def == nullptr || def->opcode != OpTypeStruct) {
+    *error = "the push-constant block is not a struct";
+    return false;
+  }
+  const uint32_t members = m_.operand_count(*def) - 1;
+  const uint32_t* types = m_.operands(*def) + 1;
+  std::vector<uint32_t> offsets(members);
+  for (uint32_t i = 0; i < members; ++i) {
+    if (!m_.FindMemberDecoration(block, i, kOffset, &offsets[i])) {
+      *error = Format("push-constant block member %u has no Offset", i);
+      return false;
+    }
+  }
+  // The hidden header: uvec3 @0, uint @12, uvec3 @16, uint @28.
+  auto is_uint = [&](uint32_t type, uint32_t components) {
+    const Instruction* t = m_.Definition(type);
+    if (t == nullptr) return false;
+    if (components > 1) {
+      if (t->opcode != OpTypeVector || m_.operands(*t)[2] != components) return false;
+      t = m_.Definition(m_.operands(*t)[1]);
+      if (t == nullptr) return false;
+    }
+    return t->opcode == OpTypeInt && m_.operands(*t)[1] == 32;
+  };
+  info->keel_header = members >= 4 && offsets[0] == 0 && is_uint(types[0], 3) &&
+                      offsets[1] == 12 && is_uint(types[1], 1) && offsets[2] == 16 &&
+                      is_uint(types[2], 3) && offsets[3] == 28 && is_uint(types[3], 1);
+  info->params_base = info->keel_header ? KEEL_VULKAN_HIDDEN_BYTES : 0;
+  uint64_t end = info->params_base;
+  for (uint32_t i = info->keel_header ? 4 : 0; i < members; ++i) {
+    Layout layout;
+    if (!ExplicitLayout(types[i], &layout, error, 0)) {
+      *error = Format("entry point \"%s\" parameter %u: %s", entry.name.c_str(),
+                      i - (info->keel_header ? 4 : 0), error->c_str());
+      return false;
+    }
+    if (offsets[i] < info->params_base) {
+      *error = Format("entry point \"%s\": a parameter overlaps the hidden header", entry.name.c_str());
+      return false;
+    }
+    KernelParam p;
+    p.offset = offsets[i] - info->params_base;
+    p.size = static_cast<uint32_t>(layout.size);
+    info->params.push_back(p);
+    end = std::max<uint64_t>(end, offsets[i] + layout.size);
+  }
+  info->param_bytes = static_cast<uint32_t>(end - info->params_base);
+  info->block_bytes = static_cast<uint32_t>(AlignUp(end, 4));
+  return true;
+}
+
+bool Reflection::ReflectKernel(const EntryPoint& entry, KernelInfo* info,
+                               std::string* error) const {
+  *info = KernelInfo();
+  info->name = entry.name;
+  info->function_id = entry.function;
+  if (!BlockSize(entry, info, error)) return false;
+  if (!PushBlock(entry, info, error)) return false;
+  // Shared memory: the entry point's Workgroup variables (all of the
+  // module's before SPIR-V 1.4, whose interfaces do not list them).
+  if (m_.version() >= 0x00010400u) {
+    for (uint32_t id : entry.interface)
+      if (StorageClassOf(id) == kWorkgroup) info->workgroup_variables.push_back(id);
+  } else {
+    for (const Instruction& inst : m_.instructions())
+      if (inst.opcode == OpVariable && m_.operands(inst)[2] == kWorkgroup)
+        info->workgroup_variables.push_back(m_.operands(inst)[1]);
+  }
+  // A variable is dynamic shared memory if its size follows spec constant 3;
+  // static sizes are evaluated with the module's default constants.
+  SpecValues defaults, probe;
+  probe.Set(KEEL_VULKAN_SPEC_DYNAMIC_SHARED_BYTES, 4096);
+  for (uint32_t var : info->workgroup_variables) {
+    const Instruction* ptr = m_.Definition(m_.operands(*m_.Definition(var))[0]);
+    if (ptr == nullptr || ptr->opcode != OpTypePointer) {
+      *error = Format("shared variable %u has no pointer type", var);
+      return false;
+    }
+    Layout a, b;
+    if (!NaturalLayout(m_.operands(*ptr)[2], defaults, &a, error, 0) ||
+        !NaturalLayout(m_.operands(*ptr)[2], probe, &b, error, 0)) {
+      *error = Format("entry point \"%s\": %s", entry.name.c_str(), error->c_str());
+      return false;
+    }
+    if (a.size != b.size)
+      info->uses_dynamic_shared = true;
+    else
+      info->static_shared_bytes += a.size;
+  }
+  return true;
+}
+
+bool Reflection::WorkgroupBytes(const KernelInfo& info, const SpecValues& spec, uint64_t* bytes,
+                                std::string* error) const {
+  uint64_t total = 0;
+  for (uint32_t var : info.workgroup_variables) {
+    const Instruction* ptr = m_.Definition(m_.operands(*m_.Definition(var))[0]);
+    Layout layout;
+    if (!NaturalLayout(m_.operands(*ptr)[2], spec, &layout, error, 0)) return false;
+    total = AlignUp(total, layout.align) + layout.size;
+  }
+  *bytes = total;
+  return true;
+}
+
+// ---------------------------------------------------------------------------
+// Rewrite.
+
+std::vector<uint32_t> MovePushConstantsToStorageBuffer(const Module& m) {
+  const std::vector<uint32_t>& in = m.words();
+  std::vector<uint32_t> body(in.begin(), in.end());
+  std::vector<uint32_t> variables;
+  std::set<uint32_t> blocks;
+  size_t last_capability_end = kHeaderWords;
+  size_t annotations_end = 0;
+  for (const Instruction& inst : m.instructions()) {
+    uint32_t* ops = &body[inst.offset + 1];
+    if (inst.opcode == OpCapability) last_capability_end = inst.offset + inst.word_count;
+    if (inst.opcode == OpTypePointer && ops[1] == kPushConstant) {
+      ops[1] = kStorageBuffer;
+    } else if (inst.opcode == OpTypeForwardPointer && ops[1] == kPushConstant) {
+      ops[1] = kStorageBuffer;
+    } else if (inst.opcode == OpVariable && ops[2] == kPushConstant) {
+      ops[2] = kStorageBuffer;
+      variables.push_back(ops[1]);
+      const Instruction* ptr = m.Definition(ops[0]);
+      if (ptr != nullptr && ptr->opcode == OpTypePointer) blocks.insert(m.operands(*ptr)[2]);
+    }
+    if (annotations_end == 0 &&
+        ((inst.opcode >= OpTypeVoid && inst.opcode <= OpTypeForwardPointer) ||
+         (inst.opcode >= OpConstantTrue && inst.opcode <= OpSpecConstantOp) ||
+         inst.opcode == OpVariable || inst.opcode == OpFunction))
+      annotations_end = inst.offset;
+  }
+  auto instruction = [](uint16_t op, std::initializer_list<uint32_t> operands) {
+    std::vector<uint32_t> w;
+    w.push_back((static_cast<uint32_t>(operands.size() + 1) << 16) | op);
+    w.insert(w.end(), operands);
+    return w;
+  };
+  std::vector<uint32_t> capabilities;
+  auto add_capability = [&](uint32_t needs, uint32_t cap) {
+    if (m.HasCapability(needs) && !m.HasCapability(cap)) {
+      auto w = instruction(OpCapability, {cap});
+      capabilities.insert(capabilities.end(), w.begin(), w.end());
+    }
+  };
+  add_capability(4450 /*StoragePushConstant8*/, 4448 /*StorageBuffer8BitAccess*/);
+  add_capability(4435 /*StoragePushConstant16*/, 4433 /*StorageBuffer16BitAccess*/);
+  std::vector<uint32_t> extensions;
+  if (m.version() < 0x00010300u && !variables.empty()) {
+    // "SPV_KHR_storage_buffer_storage_class" as a literal string.
+    const char name[] = "SPV_KHR_storage_buffer_storage_class";
+    std::vector<uint32_t> w(1 + (sizeof name + 3) / 4, 0);
+    for (size_t i = 0; i < sizeof name; ++i)
+      w[1 + i / 4] |= static_cast<uint32_t>(static_cast<unsigned char>(name[i])) << (8 * (i % 4));
+    w[0] = (static_cast<uint32_t>(w.size()) << 16) | OpExtension;
+    extensions = w;
+  }
+  std::vector<uint32_t> decorations;
+  for (uint32_t var : variables) {
+    for (auto w : {instruction(OpDecorate, {var, kDescriptorSet, 0}),
+                   instruction(OpDecorate, {var, kBinding, 0})})
+      decorations.insert(decorations.end(), w.begin(), w.end());
+  }
+  for (uint32_t block : blocks) {
+    const Instruction* def = m.Definition(block);
+    if (def == nullptr || def->opcode != OpTypeStruct) continue;
+    for (uint32_t i = 0; i + 1 < m.operand_count(*def); ++i) {
+      if (m.FindMemberDecoration(block, i, kNonWritable, nullptr)) continue;
+      auto w = instruction(OpMemberDecorate, {block, i, kNonWritable});
+      decorations.insert(decorations.end(), w.begin(), w.end());
+    }
+  }
+  // Splice: capabilities (and the extension) after the last OpCapability,
+  // decorations at the end of the annotation section.
+  if (annotations_end == 0) annotations_end = body.size();
+  std::vector<uint32_t> out;
+  out.reserve(body.size() + capabilities.size() + extensions.size() + decorations.size());
+  out.insert(out.end(), body.begin(), body.begin() + static_cast<long>(last_capability_end));
+  out.insert(out.end(), capabilities.begin(), capabilities.end());
+  out.insert(out.end(), extensions.begin(), extensions.end());
+  out.insert(out.end(), body.begin() + static_cast<long>(last_capability_end),
+             body.begin() + static_cast<long>(annotations_end));
+  out.insert(out.end(), decorations.begin(), decorations.end());
+  out.insert(out.end(), body.begin() + static_cast<long>(annotations_end), body.end());
+  return out;
+}
+
+}  // namespace vk
+}  // namespace keel

@@ -1,0 +1,45 @@
+#include "vulkan/timeline.h"
+
+namespace keel {
+namespace vk {
+
+VkResult Timeline::Create(VkDevice device, const DeviceFunctions* fn,
+                          std::shared_ptr<Timeline>* out) {
+  VkSemaphoreTypeCreateInfo type{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
+  type.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
+  type.initialValue = 0;
+  VkSemaphoreCreateInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_CREATE_INFO};
+  info.pNext = &type;
+  VkSemaphore semaphore = VK_NULL_HANDLE;
+  VkResult r = fn->vkCreateSemaphore(device, &info, nullptr, &semaphore);
+  if (r != VK_SUCCESS) return r;
+  out->reset(new Timeline(device, fn, semaphore));
+  return VK_SUCCESS;
+}
+
+Timeline::~Timeline() { fn_->vkDestroySemaphore(device_, semaphore_, nullptr); }
+
+uint64_t Timeline::Completed(VkResult* result) const {
+  uint64_t value = 0;
+  VkResult r = fn_->vkGetSemaphoreCounterValue(device_, semaphore_, &value);
+  if (result != nullptr) *result = r;
+  return r == VK_SUCCESS ? value : 0;
+}
+
+VkResult Timeline::Wait(uint64_t value) const {
+  VkSemaphoreWaitInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_WAIT_INFO};
+  info.semaphoreCount = 1;
+  info.pSemaphores = &semaphore_;
+  info.pValues = &value;
+  return fn_->vkWaitSemaphores(device_, &info, UINT64_MAX);
+}
+
+VkResult Timeline::Signal(uint64_t value) const {
+  VkSemaphoreSignalInfo info{VK_STRUCTURE_TYPE_SEMAPHORE_SIGNAL_INFO};
+  info.semaphore = semaphore_;
+  info.value = value;
+  return fn_->vkSignalSemaphore(device_, &info);
+}
+
+}  // namespace vk
+}  // namespace keel

@@ -1,0 +1,44 @@
+// A timeline semaphore shared by the objects that refer to it: a stream owns
+// one, and events keep the semaphore of the stream they were recorded on
+// alive after that stream is destroyed.
+#ifndef KEEL_BACKENDS_VULKAN_TIMELINE_H_
+#define KEEL_BACKENDS_VULKAN_TIMELINE_H_
+
+#include <vulkan/vulkan.h>
+
+#include <cstdint>
+#include <memory>
+
+#include "vulkan/symbols.h"
+
+namespace keel {
+namespace vk {
+
+class Timeline {
+ public:
+  static VkResult Create(VkDevice device, const DeviceFunctions* fn,
+                         std::shared_ptr<Timeline>* out);
+  ~Timeline();
+  Timeline(const Timeline&) = delete;
+  Timeline& operator=(const Timeline&) = delete;
+
+  VkSemaphore handle() const { return semaphore_; }
+  // The counter value; `*result` receives a failure (device lost).
+  uint64_t Completed(VkResult* result = nullptr) const;
+  // Blocks until the counter reaches value.
+  VkResult Wait(uint64_t value) const;
+  // Host signal (after a host step ran).
+  VkResult Signal(uint64_t value) const;
+
+ private:
+  Timeline(VkDevice device, const DeviceFunctions* fn, VkSemaphore semaphore)
+      : device_(device), fn_(fn), semaphore_(semaphore) {}
+  VkDevice device_;
+  const DeviceFunctions* fn_;
+  VkSemaphore semaphore_;
+};
+
+}  // namespace vk
+}  // namespace keel
+
+#endif  // KEEL_BACKENDS_VULKAN_TIMELINE_H_
