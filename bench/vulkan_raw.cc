@@ -11,13 +11,22 @@
 // copied directly, pageable memory goes through one staging buffer (memcpy,
 // then the copy), not pipelined. libvulkan.so.1 is opened at run time so the
 // cold-start figure counts loading it, as Keel's count loading the plugin.
+//
+// KEEL_BENCH_VULKAN_VALIDATION=1 runs this side under the Khronos validation
+// layer (=sync adds synchronization validation), as KEEL_VULKAN_VALIDATION
+// does for Keel's side; the CI smoke sets both. Every warning or error the
+// layer reports fails the figure during which it arrived.
 #include <dlfcn.h>
 
 #define VK_NO_PROTOTYPES
 #include <vulkan/vulkan.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <vector>
 
 #include "targets.h"
@@ -32,6 +41,7 @@ namespace {
   X(GetPhysicalDeviceProperties2) X(GetPhysicalDeviceFeatures2)                            \
   X(GetPhysicalDeviceQueueFamilyProperties) X(GetPhysicalDeviceMemoryProperties)           \
   X(CreateDevice) X(GetDeviceProcAddr)
+#define KB_VK_DEBUG(X) X(CreateDebugUtilsMessengerEXT) X(DestroyDebugUtilsMessengerEXT)
 #define KB_VK_DEVICE(X)                                                                    \
   X(DestroyDevice) X(GetDeviceQueue) X(DeviceWaitIdle) X(CreateCommandPool)                \
   X(DestroyCommandPool) X(ResetCommandPool) X(AllocateCommandBuffers)                      \
@@ -50,6 +60,7 @@ struct Vk {
 #define KB_VK_FIELD(name) PFN_vk##name name = nullptr;
   KB_VK_GLOBAL(KB_VK_FIELD)
   KB_VK_INSTANCE(KB_VK_FIELD)
+  KB_VK_DEBUG(KB_VK_FIELD)
   KB_VK_DEVICE(KB_VK_FIELD)
 #undef KB_VK_FIELD
 };
@@ -100,7 +111,43 @@ struct Core {
   VkPhysicalDeviceProperties props{};
   VkPhysicalDeviceMemoryProperties mem{};
   std::string driver;
+  VkDebugUtilsMessengerEXT messenger = VK_NULL_HANDLE;
 };
+
+// Validation messages of the raw side (KEEL_BENCH_VULKAN_VALIDATION=1).
+std::atomic<uint64_t> g_validation_messages{0};
+std::mutex g_validation_mutex;
+std::string g_last_validation_message;
+
+VKAPI_ATTR VkBool32 VKAPI_CALL OnValidationMessage(
+    VkDebugUtilsMessageSeverityFlagBitsEXT, VkDebugUtilsMessageTypeFlagsEXT,
+    const VkDebugUtilsMessengerCallbackDataEXT* data, void*) {
+  const char* text = data && data->pMessage ? data->pMessage : "(no text)";
+  std::fprintf(stderr, "keel-bench raw Vulkan validation: %s\n", text);
+  std::lock_guard<std::mutex> lock(g_validation_mutex);
+  g_last_validation_message = text;
+  g_validation_messages.fetch_add(1);
+  return VK_FALSE;
+}
+
+// Throws when the layer reported anything since the last check.
+void CheckValidation() {
+  static uint64_t seen = 0;
+  uint64_t now = g_validation_messages.load();
+  if (now == seen) return;
+  uint64_t count = now - seen;
+  seen = now;
+  std::lock_guard<std::mutex> lock(g_validation_mutex);
+  throw Error(Format("raw Vulkan: the validation layer reported %llu message(s); last: %s",
+                     static_cast<unsigned long long>(count), g_last_validation_message.c_str()));
+}
+
+// 0: off, 1: the validation layer, 2: also synchronization validation.
+int ValidationWanted() {
+  const char* v = std::getenv("KEEL_BENCH_VULKAN_VALIDATION");
+  if (v == nullptr || *v == '\0' || std::strcmp(v, "0") == 0) return 0;
+  return std::strcmp(v, "sync") == 0 ? 2 : 1;
+}
 
 bool Matches(const Vk& vk, VkPhysicalDevice p, const DeviceId& want, bool by_uuid) {
   auto id = Vs<VkPhysicalDeviceIDProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES);
@@ -139,10 +186,35 @@ void OpenCore(Core* c, const DeviceId* want) {
   app.apiVersion = VK_API_VERSION_1_2;
   auto ici = Vs<VkInstanceCreateInfo>(VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO);
   ici.pApplicationInfo = &app;
+  const int validate = ValidationWanted();
+  const char* layer = "VK_LAYER_KHRONOS_validation";
+  const char* extension = VK_EXT_DEBUG_UTILS_EXTENSION_NAME;
+  VkValidationFeatureEnableEXT sync = VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
+  auto features = Vs<VkValidationFeaturesEXT>(VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT);
+  features.enabledValidationFeatureCount = 1;
+  features.pEnabledValidationFeatures = &sync;
+  if (validate == 2) ici.pNext = &features;
+  if (validate) {
+    ici.enabledLayerCount = 1;
+    ici.ppEnabledLayerNames = &layer;
+    ici.enabledExtensionCount = 1;
+    ici.ppEnabledExtensionNames = &extension;
+  }
   VK(CreateInstance(&ici, nullptr, &c->instance));
   {
     VkInstance scope = c->instance;
     KB_VK_INSTANCE(KB_VK_LOAD)
+    if (validate) {
+      KB_VK_DEBUG(KB_VK_LOAD)
+      auto mci = Vs<VkDebugUtilsMessengerCreateInfoEXT>(
+          VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT);
+      mci.messageSeverity = VK_DEBUG_UTILS_MESSAGE_SEVERITY_WARNING_BIT_EXT |
+                            VK_DEBUG_UTILS_MESSAGE_SEVERITY_ERROR_BIT_EXT;
+      mci.messageType = VK_DEBUG_UTILS_MESSAGE_TYPE_GENERAL_BIT_EXT |
+                        VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT;
+      mci.pfnUserCallback = OnValidationMessage;
+      VK(CreateDebugUtilsMessengerEXT(c->instance, &mci, nullptr, &c->messenger));
+    }
   }
   uint32_t count = 0;
   VK(EnumeratePhysicalDevices(c->instance, &count, nullptr));
@@ -282,6 +354,8 @@ class VulkanRaw : public Target {
     vk.DestroyFence(c_.device, fence_, nullptr);
     vk.DestroyCommandPool(c_.device, pool_, nullptr);
     vk.DestroyDevice(c_.device, nullptr);
+    if (c_.messenger != VK_NULL_HANDLE)
+      vk.DestroyDebugUtilsMessengerEXT(c_.instance, c_.messenger, nullptr);
     vk.DestroyInstance(c_.instance, nullptr);
   }
 
@@ -354,6 +428,7 @@ class VulkanRaw : public Target {
       ms = static_cast<float>(static_cast<double>((t[1] - t[0]) & mask) *
                               c_.props.limits.timestampPeriod / 1e6);
     }
+    CheckValidation();
     return ms;
   }
   // What a stream is made of: a command pool and buffer, and a timeline
@@ -379,6 +454,7 @@ class VulkanRaw : public Target {
       vk.DestroySemaphore(c_.device, sem, nullptr);
       vk.DestroyCommandPool(c_.device, pool, nullptr);
     }
+    CheckValidation();
   }
 
   DevBuf Alloc(size_t bytes) override {
@@ -386,7 +462,10 @@ class VulkanRaw : public Target {
     uint64_t handle = Store(b);
     return DevBuf{b.addr, bytes, handle};
   }
-  void Free(const DevBuf& d) override { Release(d.handle); }
+  void Free(const DevBuf& d) override {
+    Release(d.handle);
+    CheckValidation();
+  }
   HostBuf HostAlloc(size_t bytes, bool pinned) override {
     HostBuf h;
     h.bytes = bytes;
@@ -515,6 +594,7 @@ class VulkanRaw : public Target {
     VK(WaitForFences(c_.device, 1, &fence_, VK_TRUE, UINT64_MAX));
     VK(ResetFences(c_.device, 1, &fence_));
     VK(ResetCommandPool(c_.device, pool_, 0));
+    CheckValidation();
   }
 
   uint32_t MemoryType(uint32_t bits, VkMemoryPropertyFlags want) const {
