@@ -10,7 +10,9 @@ root=$(pwd)
 build=${1:-build/prebuilt-kernels}
 export PATH="$PATH:/usr/local/cuda/bin"
 
-cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+# Only the kernels are built: samples and backends are off.
+cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEEL_BUILD_SAMPLES=OFF \
+  -DKEEL_BACKEND_CUDA=OFF -DKEEL_BACKEND_VULKAN=OFF -DKEEL_BACKEND_LEVEL_ZERO=OFF >/dev/null
 cmake --build "$build" --target keel_conformance_kernels
 kernels_build="$(cd "$build" && pwd)/conformance/kernels"
 tools=$(head -n1 "$kernels_build/tool_versions.txt")

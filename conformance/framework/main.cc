@@ -14,9 +14,11 @@
 
 #include "expectations.h"
 #include "isolate.h"
+#include "keel_conformance_version.h"
 #include "options.h"
 #include "probes.h"
 #include "report.h"
+#include "result.h"
 #include "targets.h"
 
 namespace {

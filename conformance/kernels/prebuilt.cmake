@@ -80,6 +80,18 @@ endfunction()
 
 list_files(${KERNEL_SOURCE_DIR} sources)
 list(FILTER sources EXCLUDE REGEX "^prebuilt/")
+# Inputs outside conformance/kernels that a format's kernels include, recorded
+# as <format>/../<path from the repository root> so they sort with their format.
+get_filename_component(repo ${KERNEL_SOURCE_DIR}/../.. ABSOLUTE)
+set(extra_inputs vulkan:backends/vulkan/include/keel/keel_vulkan.glsl)
+foreach(entry IN LISTS extra_inputs)
+  string(REPLACE ":" ";" parts "${entry}")
+  list(GET parts 0 format)
+  list(GET parts 1 path)
+  if(IS_DIRECTORY ${KERNEL_SOURCE_DIR}/${format} AND EXISTS ${repo}/${path})
+    list(APPEND sources "${format}/../../../${path}")
+  endif()
+endforeach()
 list_files(${prebuilt} artifacts)
 
 if(MODE STREQUAL "write")

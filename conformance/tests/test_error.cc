@@ -44,7 +44,7 @@ std::string FunctionOf(const std::string& case_name) { return case_name.substr(0
 class ErrorTable : public kc::ContextCaseTest<ErrorCase> {
  protected:
   void SetUp() override {
-    ContextCaseTest::SetUp();
+    kc::ContextCaseTest<ErrorCase>::SetUp();
     if (IsSkipped() || HasFatalFailure()) return;
     o_.dev = device();
     o_.ctx = ctx();

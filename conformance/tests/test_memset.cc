@@ -60,7 +60,9 @@ TEST_P(MemsetFill, Pattern) {
       r = c.async ? klMemsetD32Async(dst, pattern, c.count, s) : klMemsetD32(dst, pattern, c.count);
   }
   KC_ASSERT_OK(r);
-  if (c.async) KC_ASSERT_OK(klStreamSynchronize(s));
+  if (c.async) {
+    KC_ASSERT_OK(klStreamSynchronize(s));
+  }
   std::vector<uint8_t> got;
   ASSERT_NO_FATAL_FAILURE(buf.Download(&got, bytes));
   KC_EXPECT_ARRAYS_EQ(want, got);

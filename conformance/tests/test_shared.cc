@@ -19,8 +19,9 @@ TEST_P(SharedDynamic, Fill) {
   int optin_limit = Attr(KL_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN) - static_bytes;
   int bytes = value().kind == 0 ? 4 : value().kind == 1 ? 1024 : value().kind == 2 ? default_limit : optin_limit;
   bytes &= ~3;
-  if (bytes > default_limit)
+  if (bytes > default_limit) {
     KC_ASSERT_OK(klFuncSetAttribute(fill, KL_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes));
+  }
   unsigned int words = static_cast<unsigned int>(bytes / 4);
   constexpr unsigned int kBlocks = 3, kThreads = 128;
   KC_ALLOC(out, size_t{kBlocks} * words * 4);

@@ -40,7 +40,7 @@ TEST_P(StressTest, ManyStreamsAndEvents) {
     ASSERT_NO_FATAL_FAILURE(events[i].Create(KL_EVENT_DISABLE_TIMING));
     uint32_t value = static_cast<uint32_t>(i);
     unsigned int one = 1;
-    KC_ASSERT_OK(kc::Launch(fill, {1}, {1}, 0, streams[i], buf.at(size_t{i} * 4), value, one));
+    KC_ASSERT_OK(kc::Launch(fill, {1}, {1}, 0, streams[i], buf.at(static_cast<size_t>(i) * 4), value, one));
     KC_ASSERT_OK(klEventRecord(events[i], streams[i]));
   }
   for (int i = 0; i < kCount; ++i) KC_ASSERT_OK(klEventSynchronize(events[i]));

@@ -174,7 +174,9 @@ TEST_P(Threads, ConcurrentModuleLoad) {
   });
   for (int i = 0; i < kThreads; ++i) {
     KC_EXPECT_OK(results[i]) << "thread " << i;
-    if (modules[i]) KC_EXPECT_OK(klModuleUnload(modules[i]));
+    if (modules[i]) {
+      KC_EXPECT_OK(klModuleUnload(modules[i]));
+    }
   }
 }
 
