@@ -255,7 +255,8 @@ std::vector<Result> RunDispatchBench(const Options& o) {
     r.raw = direct;
     r.keel = via;
     r.ratio = via / direct;
-    r.reps = o.quick ? 3 : 11;
+    r.reps = std::atoi(args[3].c_str());
+    r.n = std::atoi(args[1].c_str());
     rows.push_back(r);
   }
   if (rows.empty()) {
