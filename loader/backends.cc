@@ -26,10 +26,13 @@ constexpr const char* kDefaultOrder[] = {"cuda", "level_zero", "vulkan"};
 // A plugin claiming more devices than this is broken, not big.
 constexpr int kMaxDevicesPerBackend = 4096;
 
-std::vector<Backend*> g_backends;  // written once under g_init_once
-std::vector<KLdevice> g_devices;
+// Written once under g_init_once and never destroyed: no static destructor
+// may free what a late call (another thread, an atexit handler, a backend's
+// own teardown) still reads, and the Backend records stay reachable.
+std::vector<Backend*>& g_backends = *new std::vector<Backend*>();
+std::vector<KLdevice>& g_devices = *new std::vector<KLdevice>();
 KLresult g_init_result = KL_ERROR_NOT_INITIALIZED;
-std::string g_init_message;  // what every failing klInit call reports
+std::string& g_init_message = *new std::string();  // what every failing klInit call reports
 std::once_flag g_init_once;
 
 void ServicesLog(KLlogLevel level, const char* backend, const char* format, ...) {
@@ -54,7 +57,7 @@ KLresult ServicesSetError(KLresult code, const char* format, ...) {
 }
 
 // The candidates of the klInit in progress (for the same-library check).
-std::vector<Backend*> g_loading;
+std::vector<Backend*>& g_loading = *new std::vector<Backend*>();
 
 // Why path cannot be a plugin file, or "" if it is a regular file.
 std::string NotARegularFile(const std::string& path) {

@@ -5,7 +5,9 @@
 # dropped into <prefix>/lib/keel.
 #
 # Variables: KEEL_BUILD_DIR, WORK_DIR, CONSUMER_DIR, FAKE_PLUGIN (a plugin
-# file named libkeel_alpha.so), C_COMPILER, GENERATOR, LIBDIR (relative).
+# file named libkeel_alpha.so), C_COMPILER, C_FLAGS and LINK_FLAGS (those of
+# the build under test, so that a sanitizer build tests a sanitizer
+# consumer), GENERATOR, LIBDIR (relative).
 cmake_minimum_required(VERSION 3.25)
 
 function(run)
@@ -42,7 +44,8 @@ endif()
 
 # 1. find_package(Keel) + Keel::keel
 run(${CMAKE_COMMAND} -S ${CONSUMER_DIR} -B ${WORK_DIR}/cmake-consumer -G ${GENERATOR}
-    -DCMAKE_C_COMPILER=${C_COMPILER} -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
+    -DCMAKE_C_COMPILER=${C_COMPILER} "-DCMAKE_C_FLAGS=${C_FLAGS}" "-DCMAKE_EXE_LINKER_FLAGS=${LINK_FLAGS}"
+    -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_BUILD_TYPE=Release)
 run(${CMAKE_COMMAND} --build ${WORK_DIR}/cmake-consumer)
 set(cmake_consumer ${WORK_DIR}/cmake-consumer/keel-consumer)
 
@@ -53,7 +56,8 @@ run(${PKG_CONFIG} --cflags --libs keel)
 string(STRIP "${out}" pc_flags)
 separate_arguments(pc_flags UNIX_COMMAND "${pc_flags}")
 set(pc_consumer ${WORK_DIR}/pkg-config-consumer)
-run(${C_COMPILER} ${CONSUMER_DIR}/main.c ${pc_flags} -ldl -o ${pc_consumer})
+separate_arguments(extra_flags UNIX_COMMAND "${C_FLAGS} ${LINK_FLAGS}")
+run(${C_COMPILER} ${extra_flags} ${CONSUMER_DIR}/main.c ${pc_flags} -ldl -o ${pc_consumer})
 
 # Run both: no backend installed...
 set(ENV{KEEL_BACKENDS} alpha)
