@@ -8,7 +8,7 @@ preset=${1:-release}
 
 # Build tools, GoogleTest, Vulkan (headers, loader, lavapipe, validation
 # layers, GLSL and SPIR-V tools), pkg-config for the install test.
-packages=(cmake ninja-build g++ pkg-config libgtest-dev
+packages=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev
           libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
           glslc glslang-tools spirv-tools doxygen)
 missing=()
