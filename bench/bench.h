@@ -46,7 +46,6 @@ struct Options {
   std::string json_path;          // --json
   std::string kernel_dir;         // where bench.fatbin/.ptx/.spv live
   int reps = 0;                   // 0: the figure's default
-  bool verbose = false;
 };
 
 // A device allocation of a target. `addr` is the device address; `handle`
@@ -89,7 +88,6 @@ struct Image {
 class Target {
  public:
   virtual ~Target() = default;
-  virtual const char* Side() const = 0;     // "raw" or "keel"
   virtual std::string Describe() const = 0; // device and driver, one line
   // Called (untimed) before every sample: makes the target's context current
   // on the thread (raw CUDA shares the thread with Keel's CUDA backend).

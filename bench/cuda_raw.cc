@@ -117,12 +117,12 @@ class CudaRaw : public Target {
     if (retained_) cu_.DevicePrimaryCtxRelease(dev_);
   }
 
-  const char* Side() const override { return "raw"; }
   std::string Describe() const override { return describe_; }
   void Bind() override { CU(CtxSetCurrent(ctx_)); }
 
   void LaunchEmpty(int n) override {
-    for (int i = 0; i < n; ++i) CU(LaunchKernel(empty_, 1, 1, 1, 32, 1, 1, 0, stream_, nullptr, nullptr));
+    for (int i = 0; i < n; ++i)
+      CU(LaunchKernel(empty_, 1, 1, 1, 32, 1, 1, 0, stream_, nullptr, nullptr));
   }
 
   void LaunchVecAdd(int n, ArgMode mode, const VecAddArgs& a) override {

@@ -118,7 +118,6 @@ class Keel : public KeelTarget {
     if (retained_) klDevicePrimaryCtxRelease(dev_);
   }
 
-  const char* Side() const override { return "keel"; }
   std::string Describe() const override { return describe_; }
   DeviceId Device() const override { return id_; }
 

@@ -359,7 +359,6 @@ class VulkanRaw : public Target {
     vk.DestroyInstance(c_.instance, nullptr);
   }
 
-  const char* Side() const override { return "raw"; }
   std::string Describe() const override { return describe_; }
 
   void LaunchEmpty(int n) override {
