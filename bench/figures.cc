@@ -126,7 +126,8 @@ void VerifyVecAdd(Target& t, const VecAddArgs& args, ArgMode mode, const std::ve
 
 void AddLaunchFigures(std::vector<Figure>* figs, const Options& o) {
   figs->push_back({"launch.empty",
-                   "CPU time per asynchronous launch of an empty kernel (<<<1,32>>>, batch, sync untimed)",
+                   "CPU time per asynchronous launch of an empty kernel (<<<1,32>>>, batch, "
+                   "sync untimed)",
                    Unit::kUs, 0, Plan(o, 256, 1e6), nullptr, nullptr});
   figs->back().raw = figs->back().keel = Both([](Target& t) {
     Prepared p;
@@ -147,8 +148,10 @@ void AddLaunchFigures(std::vector<Figure>* figs, const Options& o) {
   for (ArgMode mode : {ArgMode::kParams, ArgMode::kExtra}) {
     bool params = mode == ArgMode::kParams;
     figs->push_back({params ? "launch.args4.params" : "launch.args4.extra",
-                     params ? "CPU time per asynchronous launch of VecAdd(a, b, c, n), kernelParams"
-                            : "CPU time per asynchronous launch of VecAdd(a, b, c, n), packed extra",
+                     params ? "CPU time per asynchronous launch of VecAdd(a, b, c, n), "
+                              "kernelParams"
+                            : "CPU time per asynchronous launch of VecAdd(a, b, c, n), packed "
+                              "extra",
                      Unit::kUs, 0, Plan(o, 256, 1e6), nullptr, nullptr});
     figs->back().raw = figs->back().keel = Both([mode](Target& t) {
       auto s = MakeSmallVecAdd(t, 256);

@@ -99,7 +99,8 @@ class Keel : public KeelTarget {
     retained_ = true;
     KL(klCtxPushCurrent(ctx_));
     pushed_ = true;
-    Image image = LoadImage(opts, backend == Backend::kCuda ? ImageKind::kFatbin : ImageKind::kSpirv);
+    Image image =
+        LoadImage(opts, backend == Backend::kCuda ? ImageKind::kFatbin : ImageKind::kSpirv);
     KL(klModuleLoadData(&module_, image.bytes.data(), image.bytes.size()));
     KL(klModuleGetFunction(&empty_, module_, "Empty"));
     KL(klModuleGetFunction(&vecadd_, module_, "VecAdd"));
@@ -234,7 +235,8 @@ class Keel : public KeelTarget {
     for (size_t i = 0; i < 4; ++i) {
       KL(klFuncGetParamInfo(vecadd_, i, &off, &size));
       if (size != c_sizes[i] || off + size > 64)
-        throw Error(Format("klFuncGetParamInfo(VecAdd, %zu): offset %zu size %zu, expected size %zu",
+        throw Error(Format("klFuncGetParamInfo(VecAdd, %zu): offset %zu size %zu, expected "
+                           "size %zu",
                            i, off, size, c_sizes[i]));
       offset_[i] = off;
       extra_size_ = off + size;

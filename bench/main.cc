@@ -31,7 +31,8 @@ void Usage(FILE* out) {
   std::fprintf(out,
                "usage: keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING]\n"
                "                  [--json FILE] [--reps N] [--kernel-dir DIR] [--list]\n"
-               "  --backend   backends to measure (comma-separated; default all: those with a device)\n"
+               "  --backend   backends to measure, comma-separated (default all: those\n"
+               "              with a device)\n"
                "  --quick     smoke mode: small sizes, few repetitions (CI)\n"
                "  --filter    only figures whose id contains SUBSTRING\n"
                "  --json      also write the results to FILE\n"
@@ -51,7 +52,8 @@ bool ParseBackends(const std::string& value, std::vector<Backend>* out) {
   size_t start = 0;
   while (start <= value.size()) {
     size_t comma = value.find(',', start);
-    std::string name = value.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t len = comma == std::string::npos ? std::string::npos : comma - start;
+    std::string name = value.substr(start, len);
     if (name == "cuda") out->push_back(Backend::kCuda);
     else if (name == "vulkan") out->push_back(Backend::kVulkan);
     else if (name == "all") *out = {Backend::kCuda, Backend::kVulkan};
@@ -159,7 +161,8 @@ Result RunFigure(Backend b, const Figure& fig, Target& raw, KeelTarget& keel, co
   return r;
 }
 
-const Result* Find(const std::vector<Result>& rs, const std::string& backend, const std::string& id) {
+const Result* Find(const std::vector<Result>& rs, const std::string& backend,
+                   const std::string& id) {
   for (const Result& r : rs)
     if (r.backend == backend && r.id == id && r.status == "ok") return &r;
   return nullptr;
@@ -236,7 +239,8 @@ std::vector<Result> RunDispatchBench(const Options& o) {
   size_t start = 0;
   while (start < out.size()) {
     size_t end = out.find('\n', start);
-    std::string line = out.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    size_t len = end == std::string::npos ? std::string::npos : end - start;
+    std::string line = out.substr(start, len);
     start = end == std::string::npos ? out.size() : end + 1;
     char kind[16], call[128];
     double direct, via, added;
@@ -281,7 +285,8 @@ int Main(int argc, char** argv) {
   if (a.list) {
     for (Backend b : o.backends)
       for (const Figure& f : MakeFigures(b, o))
-        std::printf("%s %s [%s]: %s\n", BackendName(b), f.id.c_str(), UnitName(f.unit), f.what.c_str());
+        std::printf("%s %s [%s]: %s\n", BackendName(b), f.id.c_str(), UnitName(f.unit),
+                    f.what.c_str());
     std::printf("loader dispatch.<kind>.<call> [ns]: the rows of keel-dispatch-bench (one call "
                 "through libkeel vs the backend function called directly)\n");
     return 0;
@@ -289,7 +294,8 @@ int Main(int argc, char** argv) {
 
   // Open only what is measured (the cold-start figure sets its own).
   std::string selected;
-  for (Backend b : o.backends) selected += std::string(selected.empty() ? "" : ",") + BackendName(b);
+  for (Backend b : o.backends)
+    selected += std::string(selected.empty() ? "" : ",") + BackendName(b);
   setenv("KEEL_BACKENDS", selected.c_str(), 0);
 
   Report report;

@@ -41,7 +41,8 @@ std::string Json(double v) { return std::isfinite(v) ? Format("%.6g", v) : "null
 }  // namespace
 
 void PrintTable(const Report& r, FILE* out) {
-  std::fprintf(out, "keel-bench %s%s\n", r.date.c_str(), r.quick ? " (--quick: smoke sizes, few repetitions)" : "");
+  std::fprintf(out, "keel-bench %s%s\n", r.date.c_str(),
+               r.quick ? " (--quick: smoke sizes, few repetitions)" : "");
   for (const BackendRun& b : r.backends) {
     std::fprintf(out, "  %s: %s\n", b.backend.c_str(), b.status.c_str());
     if (!b.raw_desc.empty()) std::fprintf(out, "    raw:  %s\n", b.raw_desc.c_str());
@@ -88,7 +89,8 @@ void WriteJson(const Report& r, const std::string& path) {
   f << "\n  ],\n  \"figures\": [";
   for (size_t i = 0; i < r.results.size(); ++i) {
     const Result& x = r.results[i];
-    f << (i ? "," : "") << "\n    {\"backend\": " << Json(x.backend) << ", \"figure\": " << Json(x.id)
+    f << (i ? "," : "") << "\n    {\"backend\": " << Json(x.backend)
+      << ", \"figure\": " << Json(x.id)
       << ", \"unit\": " << Json(x.unit) << ", \"status\": " << Json(x.status)
       << ", \"raw\": " << Json(x.raw) << ", \"keel\": " << Json(x.keel)
       << ", \"ratio\": " << Json(x.ratio) << ", \"raw_min\": " << Json(x.raw_min)

@@ -232,8 +232,10 @@ void OpenCore(Core* c, const DeviceId* want) {
       throw Error("raw Vulkan: no physical device matches Keel's '" + want->name + "'");
     c->phys = *it;
   }
-  auto drv = Vs<VkPhysicalDeviceDriverProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES);
-  auto props2 = Vs<VkPhysicalDeviceProperties2>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &drv);
+  auto drv =
+      Vs<VkPhysicalDeviceDriverProperties>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES);
+  auto props2 =
+      Vs<VkPhysicalDeviceProperties2>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2, &drv);
   vk.GetPhysicalDeviceProperties2(c->phys, &props2);
   c->props = props2.properties;
   c->driver = Format("%s %s", drv.driverName, drv.driverInfo);
@@ -253,11 +255,13 @@ void OpenCore(Core* c, const DeviceId* want) {
 
   // Features the Keel kernel ABI relies on: buffer device address (required),
   // and what the kernels may use when the device has it.
-  auto have12 = Vs<VkPhysicalDeviceVulkan12Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES);
+  auto have12 =
+      Vs<VkPhysicalDeviceVulkan12Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES);
   auto have = Vs<VkPhysicalDeviceFeatures2>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &have12);
   vk.GetPhysicalDeviceFeatures2(c->phys, &have);
   if (!have12.bufferDeviceAddress) throw Error("raw Vulkan: no bufferDeviceAddress");
-  auto en12 = Vs<VkPhysicalDeviceVulkan12Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES);
+  auto en12 =
+      Vs<VkPhysicalDeviceVulkan12Features>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_2_FEATURES);
   en12.bufferDeviceAddress = VK_TRUE;
   en12.timelineSemaphore = have12.timelineSemaphore;
   auto en = Vs<VkPhysicalDeviceFeatures2>(VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2, &en12);
@@ -622,7 +626,8 @@ class VulkanRaw : public Target {
                                                 VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
       if (type == UINT32_MAX)
         type = MemoryType(req.memoryTypeBits,
-                          VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT | VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
+                          VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT |
+                              VK_MEMORY_PROPERTY_HOST_COHERENT_BIT);
     } else {
       type = MemoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_DEVICE_LOCAL_BIT);
     }
@@ -632,7 +637,8 @@ class VulkanRaw : public Target {
     }
     auto flags = Vs<VkMemoryAllocateFlagsInfo>(VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_FLAGS_INFO);
     flags.flags = VK_MEMORY_ALLOCATE_DEVICE_ADDRESS_BIT;
-    auto mai = Vs<VkMemoryAllocateInfo>(VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, host ? nullptr : &flags);
+    auto mai =
+        Vs<VkMemoryAllocateInfo>(VK_STRUCTURE_TYPE_MEMORY_ALLOCATE_INFO, host ? nullptr : &flags);
     mai.allocationSize = req.size;
     mai.memoryTypeIndex = type;
     VkResult r = vk.AllocateMemory(c_.device, &mai, nullptr, &b.mem);
