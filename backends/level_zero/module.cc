@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <type_traits>
 
 #include "common/image_format.h"
 #include "common/spirv_module.h"
@@ -40,7 +41,10 @@ KLresult ParseOptions(unsigned n, KLjit_option* options, void** values, JitLogs*
     return Fail(KL_ERROR_INVALID_VALUE,
                 "klModuleLoadDataEx: options or optionValues is NULL with numOptions = %u", n);
   for (unsigned i = 0; i < n; ++i) {
-    switch (options[i]) {
+    // Read as an integer: callers may pass values outside the enumeration.
+    std::underlying_type_t<KLjit_option> option;
+    std::memcpy(&option, &options[i], sizeof option);
+    switch (option) {
       case KL_JIT_INFO_LOG_BUFFER: logs->info = static_cast<char*>(values[i]); break;
       case KL_JIT_INFO_LOG_BUFFER_SIZE_BYTES: logs->info_size = reinterpret_cast<size_t*>(&values[i]); break;
       case KL_JIT_ERROR_LOG_BUFFER: logs->error = static_cast<char*>(values[i]); break;
@@ -61,7 +65,7 @@ KLresult ParseOptions(unsigned n, KLjit_option* options, void** values, JitLogs*
         break;  // known, no Level Zero equivalent: ignored as keel.h allows
       default:
         return Fail(KL_ERROR_INVALID_VALUE, "klModuleLoadDataEx: unknown option %d",
-                    static_cast<int>(options[i]));
+                    static_cast<int>(option));
     }
   }
   return KL_SUCCESS;

@@ -167,6 +167,13 @@ class NullDriver : public ::testing::Test {
     if (init_result_ == ZE_RESULT_SUCCESS) tracer_ = InstallTracer();
     kl_init_ = klInit(0);
   }
+  static void TearDownTestSuite() {
+    if (tracer_ != nullptr) {
+      zelTracerSetEnabled(tracer_, false);
+      zelTracerDestroy(tracer_);
+      tracer_ = nullptr;
+    }
+  }
   void SetUp() override {
     const bool required = std::getenv("KEEL_ZE_REQUIRE_NULL_DRIVER") != nullptr;
     if (init_result_ != ZE_RESULT_SUCCESS || kl_init_ != KL_SUCCESS) {
