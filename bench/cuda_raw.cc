@@ -52,6 +52,9 @@ Cuda OpenCuda() {
     void* fn = nullptr;                                                                        \
     CUdriverProcAddressQueryResult found = CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND;               \
     CUresult r = get_proc("cu" #name, &fn, version, CU_GET_PROC_ADDRESS_LEGACY_STREAM, &found); \
+    if (r == CUDA_ERROR_STUB_LIBRARY)                                                          \
+      throw Error("raw CUDA: libcuda.so.1 is the CUDA toolkit's stub library, not a driver "   \
+                  "(CUDA_ERROR_STUB_LIBRARY): no NVIDIA driver here");                         \
     if (r != CUDA_SUCCESS || fn == nullptr)                                                    \
       throw Error(Format("raw CUDA: cuGetProcAddress(\"cu%s\", %d) failed: error %d, status %d", \
                          #name, version, static_cast<int>(r), static_cast<int>(found)));       \
