@@ -220,8 +220,8 @@ std::vector<Result> RunDispatchBench(const Options& o) {
               "(keel-dispatch-bench, test backend)";
   std::string exe = ExeDir() + "/keel-dispatch-bench";
   if (access(exe.c_str(), X_OK) != 0) {
-    base.status = "skipped: keel-dispatch-bench is not built (it comes with the loader tests: "
-                  "BUILD_TESTING=ON and GoogleTest)";
+    base.status = "skipped: keel-dispatch-bench is not built (it is built with the loader "
+                  "tests, BUILD_TESTING=ON)";
     return {base};
   }
   std::vector<std::string> args = {"--iterations", o.quick ? "200000" : "20000000",
