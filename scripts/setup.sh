@@ -24,6 +24,10 @@ if ((${#missing[@]})); then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Level Zero backend: its loader and headers, the kernel compilers, PoCL, and
+# the Level Zero null driver built from Debian's source (cached in build/ze-null).
+scripts/level-zero-check.sh --deps-only
+
 # The CUDA toolkit is not a Debian package we install: when nvcc exists
 # (/usr/local/cuda) the CUDA backend and kernels are built, otherwise the
 # backend is off and the checked-in prebuilt kernels are used.
