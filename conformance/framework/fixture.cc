@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cinttypes>
 #include <cstdio>
 #include <iostream>
@@ -30,7 +31,7 @@ std::string FullTestName() {
 std::string SeedNote() {
   if (!g_seed_valid.load()) return "";
   return "\n  seed " + Hex(g_seed.load()) + " (rerun with KEEL_CONFORMANCE_SEED=" + Hex(g_seed.load()) +
-         " to reproduce these inputs)";
+         " to reproduce these inputs)\n";
 }
 
 std::string SanitizeName(const std::string& name) {
@@ -197,39 +198,63 @@ uint32_t BusyLoopReference(uint32_t iterations) {
   return x;
 }
 
-void KernelCache::BusyIterations(unsigned int* iterations, double ms) {
-  // Calibrated per target (device ordinal) once; later calls scale the rate.
+KLresult BusyWork::Enqueue(KLstream stream, KLdeviceptr out) const {
+  for (unsigned int i = 0; i < launches; ++i) {
+    KLresult r = Launch(fn, {1}, {1}, 0, stream, out, iterations);
+    if (r != KL_SUCCESS) return r;
+  }
+  return KL_SUCCESS;
+}
+
+uint32_t BusyWork::Expected() const { return BusyLoopReference(iterations); }
+
+void KernelCache::PlanBusy(BusyWork* work, double ms) {
+  struct Calibration {
+    unsigned int iterations;
+    double ms_per_launch;
+  };
   static std::mutex mutex;
-  static std::map<int, double> iterations_per_ms;
+  static std::map<int, Calibration> calibrations;  // by device ordinal
+  ASSERT_NO_FATAL_FAILURE(GetKernel(&work->fn, "basic", "busy_loop"));
+  Calibration cal{};
+  bool known = false;
   {
     std::lock_guard<std::mutex> lock(mutex);
-    auto it = iterations_per_ms.find(target_->ordinal);
-    if (it != iterations_per_ms.end()) {
-      double n = it->second * ms;
-      *iterations = static_cast<unsigned int>(std::min(n, 2147483647.0));
-      return;
+    auto it = calibrations.find(target_->ordinal);
+    if (it != calibrations.end()) {
+      cal = it->second;
+      known = true;
     }
   }
-  KLfunction busy = nullptr;
-  ASSERT_NO_FATAL_FAILURE(GetKernel(&busy, "basic", "busy_loop"));
-  KC_ALLOC(out, 4);
-  double rate = 0.0;
-  for (unsigned int n = 1u << 12;; n *= 4) {
-    auto start = std::chrono::steady_clock::now();
-    KC_ASSERT_OK(Launch(busy, {1}, {1}, 0, nullptr, out.get(), n));
-    KC_ASSERT_OK(klCtxSynchronize());
-    double elapsed =
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    if (elapsed >= 20.0 || n >= (1u << 30)) {
-      rate = n / std::max(elapsed, 1e-3);
-      break;
+  if (!known) {
+    KC_ALLOC(out, 4);
+    auto timed = [&](unsigned int n, unsigned int launches, double* elapsed, uint32_t* result) {
+      auto start = std::chrono::steady_clock::now();
+      for (unsigned int i = 0; i < launches; ++i)
+        KC_ASSERT_OK(Launch(work->fn, {1}, {1}, 0, nullptr, out.get(), n));
+      KC_ASSERT_OK(klCtxSynchronize());
+      *elapsed = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+      KC_ASSERT_OK(klMemcpyDtoH(result, out.get(), 4));
+    };
+    double elapsed = 0;
+    uint32_t result = 0;
+    ASSERT_NO_FATAL_FAILURE(timed(1, 1, &elapsed, &result));  // warm-up (pipeline creation)
+    // Grow the loop until one launch takes 5 ms or the result goes wrong.
+    for (unsigned int n = 1u << 10; n <= (1u << 26); n *= 4) {
+      ASSERT_NO_FATAL_FAILURE(timed(n, 1, &elapsed, &result));
+      if (result != BusyLoopReference(n)) break;
+      cal.iterations = n;
+      if (elapsed >= 5.0) break;
     }
-  }
-  {
+    ASSERT_GT(cal.iterations, 0u) << "busy_loop computes a wrong result even for 1024 iterations";
+    ASSERT_NO_FATAL_FAILURE(timed(cal.iterations, 4, &elapsed, &result));
+    cal.ms_per_launch = std::max(elapsed / 4, 1e-3);
     std::lock_guard<std::mutex> lock(mutex);
-    iterations_per_ms[target_->ordinal] = rate;
+    calibrations[target_->ordinal] = cal;
   }
-  *iterations = static_cast<unsigned int>(std::min(rate * ms, 2147483647.0));
+  work->iterations = cal.iterations;
+  double launches = std::ceil(ms / cal.ms_per_launch);
+  work->launches = static_cast<unsigned int>(std::min(std::max(launches, 1.0), 20000.0));
 }
 
 }  // namespace kc

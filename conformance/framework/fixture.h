@@ -172,6 +172,19 @@ class TestBase : public testing::TestWithParam<P> {
   Rng rng_;
 };
 
+// Work that keeps a stream busy for a while: `launches` back-to-back launches
+// of basic/busy_loop with `iterations` each, all writing out[0]. Several
+// launches, because some drivers cap the iterations of one loop (llvmpipe
+// stops every loop after 65535).
+struct BusyWork {
+  KLfunction fn = nullptr;
+  unsigned int iterations = 0;
+  unsigned int launches = 0;
+  KLresult Enqueue(KLstream stream, KLdeviceptr out) const;
+  // out[0] after the work.
+  uint32_t Expected() const;
+};
+
 // Context-level helpers shared by ContextFixture and tests that create
 // their own contexts.
 class KernelCache {
@@ -181,9 +194,10 @@ class KernelCache {
   void LoadModule(Module* module, const std::string& name, const std::string& variant = "");
   // Loads the module once per test and finds the kernel.
   void GetKernel(KLfunction* f, const std::string& module, const char* name);
-  // Iterations of busy_loop that keep the device busy for about `ms`
-  // milliseconds (measured once per target and process).
-  void BusyIterations(unsigned int* iterations, double ms);
+  // Busy work of about `ms` milliseconds. The largest iteration count that
+  // busy_loop computes correctly and the time of one launch are measured
+  // once per target and process.
+  void PlanBusy(BusyWork* work, double ms);
   void Clear() { modules_.clear(); }
 
  private:
@@ -228,12 +242,8 @@ class ContextFixture : public TestBase<P> {
   void LoadModule(Module* module, const std::string& name, const std::string& variant = "") {
     kernels_.LoadModule(module, name, variant);
   }
-  // See KernelCache::BusyIterations.
-  unsigned int BusyIterations(double ms = 200.0) {
-    unsigned int n = 0;
-    kernels_.BusyIterations(&n, ms);
-    return n;
-  }
+  // See KernelCache::PlanBusy.
+  void PlanBusy(BusyWork* work, double ms) { kernels_.PlanBusy(work, ms); }
 
  private:
   KLcontext ctx_ = nullptr;
@@ -258,6 +268,11 @@ uint32_t BusyLoopReference(uint32_t iterations);
     if (this->Attr(attr) == 0)                                                           \
       GTEST_SKIP() << "device reports " << ::kc::AttributeName(attr) << " = 0";          \
   } while (0)
+
+// Declares `var`, busy work of about `ms` milliseconds.
+#define KC_BUSY(var, ms) \
+  ::kc::BusyWork var;    \
+  ASSERT_NO_FATAL_FAILURE(this->PlanBusy(&var, ms))
 
 // Declares `var` and finds kernel `name` of `module` in the test's context;
 // skips when the kernel needs a capability the device reports absent.

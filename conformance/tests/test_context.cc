@@ -199,24 +199,21 @@ TEST_P(Context, SynchronizeWaitsAllStreams) {
   kc::Context c;
   ASSERT_NO_FATAL_FAILURE(c.Create(device()));
   kc::KernelCache kernels(&target());
-  KLfunction busy = nullptr;
-  ASSERT_NO_FATAL_FAILURE(kernels.GetKernel(&busy, "basic", "busy_loop"));
-  unsigned int iterations = 0;
-  ASSERT_NO_FATAL_FAILURE(kernels.BusyIterations(&iterations, 100));
+  kc::BusyWork busy;
+  ASSERT_NO_FATAL_FAILURE(kernels.PlanBusy(&busy, 100));
   KC_STREAM(s1);
   KC_STREAM(s2, KL_STREAM_NON_BLOCKING);
   KC_ALLOC(out, 8);
   ASSERT_NO_FATAL_FAILURE(out.Poison());
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s1, out.get(), iterations));
-  KLdeviceptr second = out.at(4);
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s2, second, iterations + 1));
+  KC_ASSERT_OK(busy.Enqueue(s1, out.get()));
+  KC_ASSERT_OK(busy.Enqueue(s2, out.at(4)));
   KC_ASSERT_OK(klCtxSynchronize());
   KC_EXPECT_OK(klStreamQuery(s1));
   KC_EXPECT_OK(klStreamQuery(s2));
   std::vector<uint32_t> got;
   ASSERT_NO_FATAL_FAILURE(out.Download(&got, 2));
-  std::vector<uint32_t> want = {kc::BusyLoopReference(iterations), kc::BusyLoopReference(iterations + 1)};
-  KC_EXPECT_ARRAYS_EQ(want, got);
+  std::vector<uint32_t> want = {busy.Expected(), busy.Expected()};
+  KC_EXPECT_ARRAYS_EQ(want, got) << busy.launches << " launches of " << busy.iterations << " iterations";
   kernels.Clear();
 }
 

@@ -65,6 +65,15 @@ class ErrorTable : public kc::ContextCaseTest<ErrorCase> {
     o_.buf = buffer_.get();
   }
 
+  void TearDown() override {
+    // Before the context goes.
+    buffer_.Reset();
+    event_.Reset();
+    stream_.Reset();
+    module_.Reset();
+    kc::ContextCaseTest<ErrorCase>::TearDown();
+  }
+
   // Calls the case and checks its result and the last-error message.
   void Run() {
     const ErrorCase& c = value();

@@ -44,12 +44,11 @@ TEST_P(Event, UnrecordedIsReady) {
 }
 
 TEST_P(Event, QueryBusyThenReady) {
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(300);
+  KC_BUSY(busy, 300);
   KC_ALLOC(out, 4);
   KC_STREAM(s);
   KC_EVENT(e);
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
   KC_ASSERT_OK(klEventRecord(e, s));
   KC_EXPECT_RESULT(KL_ERROR_NOT_READY, klEventQuery(e));
   KC_ASSERT_OK(klEventSynchronize(e));
@@ -69,17 +68,16 @@ TEST_P(Event, RecordOnDefaultStream) {
 
 TEST_P(Event, ElapsedTimeNonNegativeMonotonic) {
   KC_REQUIRE_ATTRIBUTE(KL_DEVICE_ATTRIBUTE_TIMESTAMPS);
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(20);
+  KC_BUSY(busy, 20);
   KC_ALLOC(out, 4);
   KC_STREAM(s);
   KC_EVENT(e0);
   KC_EVENT(e1);
   KC_EVENT(e2);
   KC_ASSERT_OK(klEventRecord(e0, s));
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
   KC_ASSERT_OK(klEventRecord(e1, s));
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
   KC_ASSERT_OK(klEventRecord(e2, s));
   KC_ASSERT_OK(klEventSynchronize(e2));
   float t01 = -1, t02 = -1, t12 = -1, t00 = -1;
@@ -121,14 +119,13 @@ TEST_P(Event, ElapsedTimeUnrecordedFails) {
 
 TEST_P(Event, ElapsedTimeNotReady) {
   KC_REQUIRE_ATTRIBUTE(KL_DEVICE_ATTRIBUTE_TIMESTAMPS);
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(300);
+  KC_BUSY(busy, 300);
   KC_ALLOC(out, 4);
   KC_STREAM(s);
   KC_EVENT(start);
   KC_EVENT(end);
   KC_ASSERT_OK(klEventRecord(start, s));
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
   KC_ASSERT_OK(klEventRecord(end, s));
   float ms = -1;
   KC_EXPECT_RESULT(KL_ERROR_NOT_READY, klEventElapsedTime(&ms, start, end));
@@ -138,8 +135,7 @@ TEST_P(Event, ElapsedTimeNotReady) {
 
 TEST_P(Event, CrossStreamWait) {
   // s2 waits for an event of s1; a copy on s2 sees s1's kernel result.
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(100);
+  KC_BUSY(busy, 100);
   KC_ALLOC(out, 4);
   KC_ALLOC(copy, 4);
   ASSERT_NO_FATAL_FAILURE(out.Poison());
@@ -147,50 +143,48 @@ TEST_P(Event, CrossStreamWait) {
   KC_STREAM(s1, KL_STREAM_NON_BLOCKING);
   KC_STREAM(s2, KL_STREAM_NON_BLOCKING);
   KC_EVENT(e, KL_EVENT_DISABLE_TIMING);
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s1, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s1, out.get()));
   KC_ASSERT_OK(klEventRecord(e, s1));
   KC_ASSERT_OK(klStreamWaitEvent(s2, e, 0));
   KC_ASSERT_OK(klMemcpyDtoDAsync(copy.get(), out.get(), 4, s2));
   KC_ASSERT_OK(klStreamSynchronize(s2));
   std::vector<uint32_t> got;
   ASSERT_NO_FATAL_FAILURE(copy.Download(&got, 1));
-  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{kc::BusyLoopReference(iterations)}, got);
+  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{busy.Expected()}, got);
   KC_ASSERT_OK(klStreamSynchronize(s1));
 }
 
 TEST_P(Event, ReRecordMovesEvent) {
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(300);
+  KC_BUSY(busy, 300);
   KC_ALLOC(out, 4);
   KC_STREAM(s);
   KC_EVENT(e);
   KC_ASSERT_OK(klEventRecord(e, s));
   KC_ASSERT_OK(klEventSynchronize(e));
   KC_ASSERT_OK(klEventQuery(e));
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
   KC_ASSERT_OK(klEventRecord(e, s));
   KC_EXPECT_RESULT(KL_ERROR_NOT_READY, klEventQuery(e)) << "re-recording did not move the event";
   KC_ASSERT_OK(klEventSynchronize(e));
   KC_EXPECT_OK(klEventQuery(e));
   std::vector<uint32_t> got;
   ASSERT_NO_FATAL_FAILURE(out.Download(&got, 1));
-  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{kc::BusyLoopReference(iterations)}, got);
+  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{busy.Expected()}, got);
 }
 
 TEST_P(Event, DestroyPending) {
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(100);
+  KC_BUSY(busy, 100);
   KC_ALLOC(out, 4);
   KC_STREAM(s);
   KLevent e = nullptr;
   KC_ASSERT_OK(klEventCreate(&e, 0));
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
   KC_ASSERT_OK(klEventRecord(e, s));
   KC_EXPECT_OK(klEventDestroy(e));
   KC_EXPECT_OK(klStreamSynchronize(s));
   std::vector<uint32_t> got;
   ASSERT_NO_FATAL_FAILURE(out.Download(&got, 1));
-  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{kc::BusyLoopReference(iterations)}, got);
+  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{busy.Expected()}, got);
 }
 
 TEST_P(Event, RecordOnStreamOfOtherContextFails) {

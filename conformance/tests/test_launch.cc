@@ -160,6 +160,19 @@ TEST_P(Launch, LargeGridX) {
   KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>(n, 1u), got);
 }
 
+TEST_P(Launch, LongLoopRunsEveryIteration) {
+  // One thread, one loop of 4 Mi dependent iterations: every iteration counts.
+  KC_KERNEL(busy, "basic", "busy_loop");
+  unsigned int iterations = 1u << 22;
+  KC_ALLOC(out, 4);
+  ASSERT_NO_FATAL_FAILURE(out.Poison());
+  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, nullptr, out.get(), iterations));
+  KC_ASSERT_OK(klCtxSynchronize());
+  std::vector<uint32_t> got;
+  ASSERT_NO_FATAL_FAILURE(out.Download(&got, 1));
+  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{kc::BusyLoopReference(iterations)}, got);
+}
+
 TEST_P(Launch, EmptyKernelNoArguments) {
   KC_KERNEL(empty, "basic", "empty");
   KC_EXPECT_OK(klLaunchKernel(empty, 1, 1, 1, 1, 1, 1, 0, nullptr, nullptr, nullptr));

@@ -296,18 +296,17 @@ TEST_P(Module, NativeHandle) {
 TEST_P(Module, UnloadWhileWorkPending) {
   kc::Module m;
   ASSERT_NO_FATAL_FAILURE(LoadModule(&m, "basic"));
-  KLfunction busy = nullptr;
-  ASSERT_NO_FATAL_FAILURE(m.GetFunction(&busy, "busy_loop"));
-  unsigned int iterations = BusyIterations(100);
+  KC_BUSY(busy, 100);
+  ASSERT_NO_FATAL_FAILURE(m.GetFunction(&busy.fn, "busy_loop"));  // this module's kernel
   KC_ALLOC(out, 4);
   ASSERT_NO_FATAL_FAILURE(out.Poison());
   KC_STREAM(s);
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
   KC_EXPECT_OK(klModuleUnload(m.Release()));
   KC_ASSERT_OK(klStreamSynchronize(s));
   std::vector<uint32_t> got;
   ASSERT_NO_FATAL_FAILURE(out.Download(&got, 1));
-  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{kc::BusyLoopReference(iterations)}, got);
+  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{busy.Expected()}, got);
 }
 
 TEST_P(Module, GlobalMatchesAttribute) {

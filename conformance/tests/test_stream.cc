@@ -100,17 +100,16 @@ TEST_P(Stream, InOrderChain) {
 }
 
 TEST_P(Stream, QueryBusyThenReady) {
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(300);
+  KC_BUSY(busy, 300);
   KC_ALLOC(out, 4);
   KC_STREAM(s);
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
-  KC_EXPECT_RESULT(KL_ERROR_NOT_READY, klStreamQuery(s)) << iterations << " iterations";
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
+  KC_EXPECT_RESULT(KL_ERROR_NOT_READY, klStreamQuery(s)) << busy.launches << " launches of " << busy.iterations << " iterations";
   KC_ASSERT_OK(klStreamSynchronize(s));
   KC_EXPECT_OK(klStreamQuery(s));
   std::vector<uint32_t> got;
   ASSERT_NO_FATAL_FAILURE(out.Download(&got, 1));
-  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{kc::BusyLoopReference(iterations)}, got);
+  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{busy.Expected()}, got);
 }
 
 TEST_P(Stream, ConcurrentStreamsCorrect) {
@@ -141,33 +140,31 @@ TEST_P(Stream, ConcurrentStreamsCorrect) {
 }
 
 TEST_P(Stream, DestroyWithPendingWork) {
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(100);
+  KC_BUSY(busy, 100);
   KC_ALLOC(out, 4);
   ASSERT_NO_FATAL_FAILURE(out.Poison());
   KLstream s = nullptr;
   KC_ASSERT_OK(klStreamCreate(&s, 0));
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
   KC_EXPECT_OK(klStreamDestroy(s));  // the queued work still completes
   KC_ASSERT_OK(klCtxSynchronize());
   std::vector<uint32_t> got;
   ASSERT_NO_FATAL_FAILURE(out.Download(&got, 1));
-  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{kc::BusyLoopReference(iterations)}, got);
+  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{busy.Expected()}, got);
 }
 
 TEST_P(Stream, LegacyDefaultStreamWaitsForBlockingStreams) {
   // KL_STREAM_DEFAULT streams synchronize with the NULL stream: a copy on the
   // NULL stream sees the result of a kernel queued before it on such a stream.
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(100);
+  KC_BUSY(busy, 100);
   KC_ALLOC(out, 4);
   ASSERT_NO_FATAL_FAILURE(out.Poison());
   KC_STREAM(s, KL_STREAM_DEFAULT);
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
   uint32_t got = 0;
   KC_ASSERT_OK(klMemcpyDtoHAsync(&got, out.get(), 4, nullptr));
   KC_ASSERT_OK(klStreamSynchronize(nullptr));
-  EXPECT_EQ(kc::BusyLoopReference(iterations), got);
+  EXPECT_EQ(busy.Expected(), got);
   KC_ASSERT_OK(klStreamSynchronize(s));
 }
 

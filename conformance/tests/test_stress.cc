@@ -51,14 +51,13 @@ TEST_P(StressTest, ManyStreamsAndEvents) {
 }
 
 TEST_P(StressTest, LongKernel) {
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(2000);
+  KC_BUSY(busy, 2000);
   KC_ALLOC(out, 4);
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, nullptr, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(nullptr, out.get()));
   KC_ASSERT_OK(klCtxSynchronize());
   std::vector<uint32_t> got;
   ASSERT_NO_FATAL_FAILURE(out.Download(&got, 1));
-  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{kc::BusyLoopReference(iterations)}, got);
+  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{busy.Expected()}, got);
 }
 
 KC_INSTANTIATE_STRESS(StressTest);

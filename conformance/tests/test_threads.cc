@@ -181,13 +181,12 @@ TEST_P(Threads, ConcurrentModuleLoad) {
 }
 
 TEST_P(Threads, EventWaitFromOtherThread) {
-  KC_KERNEL(busy, "basic", "busy_loop");
-  unsigned int iterations = BusyIterations(100);
+  KC_BUSY(busy, 100);
   KC_ALLOC(out, 4);
   ASSERT_NO_FATAL_FAILURE(out.Poison());
   KC_STREAM(s);
   KC_EVENT(e);
-  KC_ASSERT_OK(kc::Launch(busy, {1}, {1}, 0, s, out.get(), iterations));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
   KC_ASSERT_OK(klEventRecord(e, s));
   KLresult sync = KL_ERROR_UNKNOWN, query = KL_ERROR_UNKNOWN;
   std::thread t([&] {
@@ -199,7 +198,7 @@ TEST_P(Threads, EventWaitFromOtherThread) {
   KC_EXPECT_OK(query);
   std::vector<uint32_t> got;
   ASSERT_NO_FATAL_FAILURE(out.Download(&got, 1));
-  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{kc::BusyLoopReference(iterations)}, got);
+  KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{busy.Expected()}, got);
 }
 
 TEST_P(Threads, StreamSharedByThreads) {
