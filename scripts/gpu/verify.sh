@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The GPU verification run (device machine, one NVIDIA H100/H200): builds all
+# of Keel (CUDA and Vulkan backends, conformance, samples) and runs
+#   - keel-info;
+#   - the conformance suite on the CUDA backend, plain and under
+#     compute-sanitizer memcheck;
+#   - the conformance suite on the Vulkan backend (NVIDIA driver);
+#   - every sample through ctest on both backends.
+# Logs go to $OUT (at most 8 files). Run from the repository root:
+#   run(command="scripts/gpu/verify.sh", carry=[".gl"])
+# Extra arguments are passed to keel-conformance (e.g. --gtest_filter=...).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-$PWD/build/gpu-verify-out}
+BUILD=${KEEL_GPU_BUILD_DIR:-build/gpu}
+mkdir -p "$OUT"
+start=$(date +%s)
+stamp() { echo "[$(( $(date +%s) - start ))s] $*"; }
+
+# The image has no Vulkan loader or SPIR-V tools: unpack the carried packages.
+if compgen -G ".gl/*.deb" >/dev/null; then
+  for f in .gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
+export PATH=/usr/local/cuda/bin:$PATH
+
+info="$OUT/info.txt"
+{ date -u; nvidia-smi -L; nvidia-smi --query-gpu=driver_version --format=csv,noheader;
+  nvcc --version | tail -2; git log -1 --oneline 2>/dev/null; } > "$info" 2>&1
+
+stamp "configure + build"
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKEEL_BACKEND_LEVEL_ZERO=OFF \
+  > "$OUT/build.log" 2>&1
+if ! ninja -C "$BUILD" -j"$(nproc)" -k 0 >> "$OUT/build.log" 2>&1; then
+  echo "BUILD FAILED"; grep -E -A8 "FAILED|error" "$OUT/build.log" | head -80
+fi
+stamp "built"
+"$BUILD/bin/keel-info" >> "$info" 2>&1
+cat "$info"
+
+conformance() {  # backend, log name, extra runner in front
+  local backend=$1 log=$2; shift 2
+  KEEL_BACKENDS=$backend timeout 280 "$@" "$BUILD/bin/keel-conformance" --backend "$backend" \
+    --report "$OUT/$log.json" $EXTRA > "$OUT/$log.txt" 2>&1
+  echo "rc=$?" >> "$OUT/$log.txt"
+  stamp "conformance $backend ($log)"
+  grep -E "^(Total|Verdict|Area|  [A-Z][a-z]+ +[0-9])|passed|failed|skipped|^rc=" "$OUT/$log.txt" | tail -40
+  grep -E "^\[  FAILED  \]" "$OUT/$log.txt" | head -40
+}
+EXTRA="$*"
+conformance cuda conformance-cuda
+conformance vulkan conformance-vulkan
+if command -v compute-sanitizer >/dev/null; then
+  conformance cuda memcheck-cuda compute-sanitizer --tool memcheck --report-api-errors no --error-exitcode 9
+  grep -E "ERROR SUMMARY" "$OUT/memcheck-cuda.txt"
+fi
+(cd "$BUILD" && timeout 120 ctest -L samples --output-on-failure -V) > "$OUT/samples.txt" 2>&1
+stamp "samples"
+grep -E "Test +#|PASSED|FAILED|GFLOP|speed-up|Vector addition|backend|tests passed" "$OUT/samples.txt" | head -60
