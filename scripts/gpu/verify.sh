@@ -39,20 +39,20 @@ stamp "built"
 "$BUILD/bin/keel-info" >> "$info" 2>&1
 cat "$info"
 
-conformance() {  # backend, log name, extra runner in front
-  local backend=$1 log=$2; shift 2
+conformance() {  # backend, log name, report dir, extra runner in front
+  local backend=$1 log=$2 reports=$3; shift 3
   KEEL_BACKENDS=$backend timeout 280 "$@" "$BUILD/bin/keel-conformance" --backend "$backend" \
-    --report "$OUT/$log.json" $EXTRA > "$OUT/$log.txt" 2>&1
+    --report "$reports/$log.json" $EXTRA > "$OUT/$log.txt" 2>&1
   echo "rc=$?" >> "$OUT/$log.txt"
   stamp "conformance $backend ($log)"
   grep -E "^(Total|Verdict|Area|  [A-Z][a-z]+ +[0-9])|passed|failed|skipped|^rc=" "$OUT/$log.txt" | tail -40
   grep -E "^\[  FAILED  \]" "$OUT/$log.txt" | head -40
 }
 EXTRA="$*"
-conformance cuda conformance-cuda
-conformance vulkan conformance-vulkan
+conformance cuda conformance-cuda "$OUT"
+conformance vulkan conformance-vulkan "$OUT"
 if command -v compute-sanitizer >/dev/null; then
-  conformance cuda memcheck-cuda compute-sanitizer --tool memcheck --report-api-errors no --error-exitcode 9
+  conformance cuda memcheck-cuda "$BUILD" compute-sanitizer --tool memcheck --report-api-errors no --error-exitcode 9
   grep -E "ERROR SUMMARY" "$OUT/memcheck-cuda.txt"
 fi
 (cd "$BUILD" && timeout 120 ctest -L samples --output-on-failure -V) > "$OUT/samples.txt" 2>&1
