@@ -270,8 +270,9 @@ int List(std::vector<std::string> args) {
   keel::Bundle bundle;
   std::string why;
   if (!LoadBundle(args[0], &bytes, &bundle, &why)) return Error(why);
-  std::printf("%s: Keel bundle %u.%u, %zu entries, %zu bytes\n", args[0].c_str(),
-              bundle.version_major, bundle.version_minor, bundle.entries.size(), bytes.size());
+  std::printf("%s: Keel bundle %u.%u, %zu %s, %zu bytes\n", args[0].c_str(), bundle.version_major,
+              bundle.version_minor, bundle.entries.size(),
+              bundle.entries.size() == 1 ? "entry" : "entries", bytes.size());
   std::printf("%5s  %-13s %-16s %10s %10s\n", "#", "format", "target", "offset", "size");
   for (size_t i = 0; i < bundle.entries.size(); ++i) {
     const keel::BundleEntry& e = bundle.entries[i];
