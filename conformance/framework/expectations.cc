@@ -93,6 +93,12 @@ bool LoadExpectations(std::string* error) {
         ++number;
         line = Trim(line);
         if (line.empty() || line[0] == '#') continue;
+        std::string device;
+        if (line[0] == '@') {
+          size_t end = line.find_first_of(" \t");
+          device = line.substr(1, end == std::string::npos ? std::string::npos : end - 1);
+          line = end == std::string::npos ? "" : Trim(line.substr(end));
+        }
         size_t space = line.find_first_of(" \t");
         std::string reason = space == std::string::npos ? "" : Trim(line.substr(space));
         if (reason.empty()) {
@@ -102,6 +108,7 @@ bool LoadExpectations(std::string* error) {
         }
         Expectation e;
         e.backend = backend;
+        e.device = device;
         e.pattern = line.substr(0, space);
         e.reason = reason;
         e.file = file.path;
@@ -114,9 +121,11 @@ bool LoadExpectations(std::string* error) {
   return true;
 }
 
-const Expectation* FindExpectation(const std::string& backend, const std::string& test_name) {
+const Expectation* FindExpectation(const std::string& backend, const std::string& device_name,
+                                   const std::string& test_name) {
   for (const Expectation& e : g_expectations) {
-    if (e.backend == backend && GlobMatch(e.pattern.c_str(), test_name.c_str())) return &e;
+    if (e.backend != backend || !GlobMatch(e.pattern.c_str(), test_name.c_str())) continue;
+    if (e.device.empty() || GlobMatch(e.device.c_str(), device_name.c_str())) return &e;
   }
   return nullptr;
 }

@@ -63,7 +63,7 @@ void TestGuard::Begin(const Target& target) {
   g_seed.store(seed_);
   g_seed_valid.store(true);
   testing::Test::RecordProperty("keel_seed", Hex(seed_));
-  expectation_ = FindExpectation(target.backend, name);
+  expectation_ = FindExpectation(target.backend, DeviceName(target), name);
   if (expectation_ != nullptr) {
     // Failures of a known-failing test are collected here instead of failing
     // the test; End() decides between XFail and XPass.

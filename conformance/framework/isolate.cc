@@ -18,6 +18,7 @@
 
 #include "expectations.h"
 #include "options.h"
+#include "targets.h"
 
 namespace kc {
 namespace {
@@ -160,6 +161,17 @@ std::vector<TestRecord> RunIsolated(const std::vector<std::string>& child_args) 
       int code = pid > 0 && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
       r.message = "the test process exited with code " + std::to_string(code) +
                   " without reporting a result; output:\n" + log_tail;
+    }
+    if (r.status == Status::kCrash || r.status == Status::kTimeout) {
+      // A known failure may be a crash or a hang; it is then an XFail too.
+      const Target* t = FindTarget(r.target);
+      const Expectation* e = t ? FindExpectation(t->backend, DeviceName(*t), r.name) : nullptr;
+      if (e != nullptr) {
+        r.expectation = e->reason;
+        r.message = "XFAIL: expected failure (" + e->file + ":" + std::to_string(e->line) + ": " +
+                    e->reason + "); " + StatusName(r.status) + ": " + r.message;
+        r.status = Status::kXFail;
+      }
     }
     records.push_back(r);
     PrintProgress(r, index + 1, names.size());

@@ -131,7 +131,8 @@ int main(int argc, char** argv) {
   }
 
   std::vector<kc::TestRecord> records;
-  if (options.isolate && !listing) {
+  // Without a device nothing can crash: placeholders skip in-process.
+  if (options.isolate && !listing && AnyTargetAvailable()) {
     records = kc::RunIsolated(ChildArgs());
   } else {
     auto* recorder = new kc::RecordingListener(!options.gtest_printer && !listing,

@@ -99,6 +99,12 @@ void BuildTargets(KLresult init_result) {
 
 const std::vector<Target>& AllTargets() { return g_targets; }
 
+const Target* FindTarget(const std::string& name) {
+  for (const Target& t : g_targets)
+    if (t.Name() == name) return &t;
+  return nullptr;
+}
+
 KLresult InitResult() { return g_init_result; }
 
 std::string DeviceName(const Target& target) {

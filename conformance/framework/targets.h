@@ -33,6 +33,8 @@ void PrintTo(const Target& target, std::ostream* os);
 void BuildTargets(KLresult init_result);
 
 const std::vector<Target>& AllTargets();
+// The target whose Name() is `name`, or nullptr.
+const Target* FindTarget(const std::string& name);
 // The result klInit returned in main().
 KLresult InitResult();
 

@@ -201,6 +201,8 @@ TEST_P(Event, RecordOnStreamOfOtherContextFails) {
 
 TEST_P(Event, NativeHandle) {
   KC_EVENT(e);
+  KC_ASSERT_OK(klEventRecord(e, nullptr));
+  KC_ASSERT_OK(klEventSynchronize(e));
   void* native = nullptr;
   KC_ASSERT_OK(klEventGetNativeHandle(&native, e));
   EXPECT_NE(nullptr, native);
