@@ -296,6 +296,29 @@ bool Module::Index(std::string* error) {
         break;
     }
   }
+  // Functions must be complete: a module cut at an instruction boundary
+  // passes the walk above but ends inside (or between) function bodies.
+  int functions = 0;
+  for (const Instruction& inst : instructions_) {
+    if (inst.opcode == OpFunction) ++functions;
+    if (inst.opcode == OpFunctionEnd) --functions;
+    if (functions < 0 || functions > 1) {
+      *error = Format("unbalanced OpFunction/OpFunctionEnd at word %u", inst.offset);
+      return false;
+    }
+    if (inst.opcode == OpFunctionCall && operand_count(inst) >= 3) {
+      const Instruction* callee = Definition(operands(inst)[2]);
+      if (callee == nullptr || callee->opcode != OpFunction) {
+        *error = Format("OpFunctionCall at word %u calls id %u, which is not a function (truncated?)",
+                        inst.offset, operands(inst)[2]);
+        return false;
+      }
+    }
+  }
+  if (functions != 0 || instructions_.empty() || instructions_.back().opcode != OpFunctionEnd) {
+    *error = "the module does not end with a complete function (truncated?)";
+    return false;
+  }
   if (memory_models != 1) {
     *error = Format("SPIR-V module has %d OpMemoryModel instructions, needs exactly 1",
                     memory_models);

@@ -59,6 +59,7 @@ enum Op : uint16_t {
   OpSpecConstantOp = 52,
   OpFunction = 54,
   OpFunctionEnd = 56,
+  OpFunctionCall = 57,
   OpVariable = 59,
   OpDecorate = 71,
   OpMemberDecorate = 72,

@@ -98,9 +98,6 @@ KLresult CreateInstance(uint32_t api_version) {
   const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
   VkDebugUtilsMessengerCreateInfoEXT messenger{
       VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
-  VkValidationFeatureEnableEXT sync_validation =
-      VK_VALIDATION_FEATURE_ENABLE_SYNCHRONIZATION_VALIDATION_EXT;
-  VkValidationFeaturesEXT features{VK_STRUCTURE_TYPE_VALIDATION_FEATURES_EXT};
   if (mode != ValidationMode::kOff) {
     if (!HasLayer(kValidationLayer))
       return Fail(KL_ERROR_NOT_SUPPORTED,
@@ -120,11 +117,6 @@ KLresult CreateInstance(uint32_t api_version) {
                             VK_DEBUG_UTILS_MESSAGE_TYPE_VALIDATION_BIT_EXT |
                             VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
     messenger.pfnUserCallback = &ValidationCallback;
-    if (mode == ValidationMode::kSync) {
-      features.enabledValidationFeatureCount = 1;
-      features.pEnabledValidationFeatures = &sync_validation;
-      messenger.pNext = &features;
-    }
   }
   bool portability = HasInstanceExtension(nullptr, "VK_KHR_portability_enumeration");
   if (portability) extensions.push_back("VK_KHR_portability_enumeration");
@@ -152,12 +144,11 @@ KLresult CreateInstance(uint32_t api_version) {
   if (mode != ValidationMode::kOff) {
     auto create = reinterpret_cast<PFN_vkCreateDebugUtilsMessengerEXT>(
         vkGetInstanceProcAddr(g_backend.instance, "vkCreateDebugUtilsMessengerEXT"));
-    messenger.pNext = nullptr;
     if (create == nullptr ||
         create(g_backend.instance, &messenger, nullptr, &g_backend.messenger) != VK_SUCCESS)
       return Fail(KL_ERROR_NOT_SUPPORTED, "vulkan init: cannot create the validation messenger");
     Log(KL_LOG_INFO, "Khronos validation layer on (KEEL_VULKAN_VALIDATION=%s)",
-        mode == ValidationMode::kLog ? "log" : mode == ValidationMode::kSync ? "sync" : "1");
+        mode == ValidationMode::kLog ? "log" : "1");
   }
   return KL_SUCCESS;
 }
@@ -220,9 +211,7 @@ KLresult Init() {
   static std::once_flag once;
   std::call_once(once, [] {
     g_init_result = InitOnce();
-    const ValidationMode mode = GetValidationMode();
-    if (g_init_result == KL_SUCCESS &&
-        (mode == ValidationMode::kFail || mode == ValidationMode::kSync))
+    if (g_init_result == KL_SUCCESS && GetValidationMode() == ValidationMode::kFail)
       g_init_result = TakeUnreportedValidationMessages("vulkan init");
   });
   return g_init_result;
@@ -260,10 +249,9 @@ extern "C" KEEL_BACKEND_EXPORT KLresult keelBackendNegotiate(const KLloaderServi
   out->interfaceVersion = 1;
   out->name = "vulkan";
   out->version = keel::vk::kBackendVersion;
-  // With KEEL_VULKAN_VALIDATION=1 (or sync) every call is checked for
-  // validation messages (validation.h).
-  const keel::vk::ValidationMode mode = keel::vk::GetValidationMode();
-  out->table = mode == keel::vk::ValidationMode::kFail || mode == keel::vk::ValidationMode::kSync
+  // With KEEL_VULKAN_VALIDATION=1 every call is checked for validation
+  // messages (validation.h).
+  out->table = keel::vk::GetValidationMode() == keel::vk::ValidationMode::kFail
                    ? keel::vk::MakeCheckedTable(&keel::vk::g_table)
                    : &keel::vk::g_table;
   out->init = &keel::vk::Init;

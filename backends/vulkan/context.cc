@@ -157,7 +157,7 @@ KLresult Context::Init(const char* api) {
 void Context::Teardown() {
   active_.store(false, std::memory_order_release);
   if (vk_device_ == VK_NULL_HANDLE) return;
-  if (null_stream_ != nullptr) Synchronize("teardown");
+  if (null_stream_ != nullptr) SynchronizeForDestroy("teardown");
   if (worker_) worker_->Stop();
   DestroyObjects();
   if (worker_) worker_->Stop();  // tasks queued by the teardown itself ran inline
@@ -369,8 +369,32 @@ KLresult Context::Synchronize(const char* api) {
       if (result == KL_SUCCESS) result = VkFail(r, api, "vkWaitSemaphores");
     }
   }
+  // Everything is done: recycle every stream's batches, and let the backend
+  // thread finish releasing destroyed streams and events, so no command
+  // buffer still refers to a pipeline after this returns (klModuleUnload
+  // destroys pipelines next).
+  {
+    std::lock_guard<std::mutex> lock(objects_mu_);
+    null_stream_->Retire();
+    for (Stream* s : streams_) s->Retire();
+  }
+  worker_->Drain();
   if (result != KL_SUCCESS) return result;
   return AsyncError(api);
+}
+
+KLresult Context::SynchronizeForDestroy(const char* api) {
+  KLresult r = Synchronize(api);
+  // A timeline wait says the work is done; the queues going idle also covers
+  // the driver's own bookkeeping of it (lavapipe's queue thread touches
+  // finished command buffers after signalling), which must be over before
+  // buffers, pipelines or pools it used are destroyed.
+  for (auto& q : queues_) {
+    std::lock_guard<std::mutex> lock(q->mu);
+    VkResult w = fn.vkQueueWaitIdle(q->queue);
+    if (w != VK_SUCCESS) SetAsyncError(w, "vkQueueWaitIdle");
+  }
+  return r;
 }
 
 void Context::AddModule(Module* m) {

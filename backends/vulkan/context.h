@@ -120,6 +120,9 @@ class Context : public keel::Object {
                           std::vector<std::pair<std::shared_ptr<Timeline>, uint64_t>>* deps);
   // Waits for all work of all streams.
   KLresult Synchronize(const char* api);
+  // Synchronize, then waits for the queues to go idle: before destroying
+  // objects that finished work used (klMemFree, klModuleUnload, teardown).
+  KLresult SynchronizeForDestroy(const char* api);
 
   // Objects whose lifetime ends with the context.
   void AddModule(Module* m);

@@ -9,9 +9,9 @@
 namespace keel {
 namespace vk {
 
-Function::Function(Module* module, KernelInfo info) : module_(module), info_(std::move(info)) {
+Function::Function(Module* module, KernelInfo info, VkShaderModule shader, bool args_in_buffer)
+    : module_(module), info_(std::move(info)), shader_(shader), args_in_buffer_(args_in_buffer) {
   const Device* device = module_->context()->device();
-  args_in_buffer_ = info_.block_bytes > device->max_push_constants;
   uint64_t limit = device->properties.limits.maxComputeSharedMemorySize;
   max_dynamic_shared_ = static_cast<int>(
       info_.static_shared_bytes >= limit ? 0 : std::min<uint64_t>(limit - info_.static_shared_bytes, INT_MAX));
@@ -19,8 +19,11 @@ Function::Function(Module* module, KernelInfo info) : module_(module), info_(std
 
 Context* Function::context() const { return module_->context(); }
 
-VkShaderModule Function::shader() const {
-  return args_in_buffer_ ? module_->buffer_args_shader() : module_->shader();
+void Function::Destroy() {
+  pipelines_.Destroy(*this);
+  Context* c = context();
+  if (shader_ != VK_NULL_HANDLE) c->fn.vkDestroyShaderModule(c->device_handle(), shader_, nullptr);
+  shader_ = VK_NULL_HANDLE;
 }
 
 VkPipelineLayout Function::layout() const {

@@ -21,15 +21,20 @@ class Module;
 
 class Function : public keel::Object {
  public:
-  Function(Module* module, KernelInfo info);
+  // `shader` holds only this kernel (ExtractEntryPoint), in the
+  // argument-buffer form when `args_in_buffer`; the function owns it.
+  Function(Module* module, KernelInfo info, VkShaderModule shader, bool args_in_buffer);
+  // Destroys its pipelines and shader module (the module's work is done).
+  void Destroy();
 
   Module* module() const { return module_; }
   Context* context() const;
   const KernelInfo& info() const { return info_; }
   // True when the argument block exceeds the push-constant limit and travels
-  // in a storage buffer (the module's rewritten copy, set 0 binding 0).
+  // in a storage buffer (set 0, binding 0 of the rewritten shader).
   bool args_in_buffer() const { return args_in_buffer_; }
-  VkShaderModule shader() const;
+  // VK_NULL_HANDLE when the block needs a buffer the device cannot bind.
+  VkShaderModule shader() const { return shader_; }
   VkPipelineLayout layout() const;
   PipelineCache& pipelines() const { return pipelines_; }
   int max_dynamic_shared() const { return max_dynamic_shared_.load(std::memory_order_relaxed); }
@@ -40,7 +45,8 @@ class Function : public keel::Object {
  private:
   Module* module_;
   KernelInfo info_;
-  bool args_in_buffer_ = false;
+  VkShaderModule shader_;
+  bool args_in_buffer_;
   std::atomic<int> max_dynamic_shared_{0};
   mutable PipelineCache pipelines_;
   KLvulkanFunctionInfo native_{};

@@ -36,13 +36,21 @@ void HostWorker::Loop() {
     Task task;
     {
       std::unique_lock<std::mutex> lock(mu_);
+      running_ = false;
+      if (tasks_.empty()) idle_cv_.notify_all();
       cv_.wait(lock, [this] { return !tasks_.empty() || stopping_; });
       if (tasks_.empty()) return;  // stopping, and everything ran
       task = std::move(tasks_.front());
       tasks_.pop_front();
+      running_ = true;
     }
     Run(task);
   }
+}
+
+void HostWorker::Drain() {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_cv_.wait(lock, [this] { return tasks_.empty() && !running_; });
 }
 
 void HostWorker::Run(Task& task) {

@@ -39,6 +39,8 @@ class HostWorker {
   ~HostWorker();
 
   void Enqueue(Task task);
+  // Waits until every task queued so far has run (never call it from a task).
+  void Drain();
   // Waits until every task queued so far has run, then stops the thread.
   // Tasks queued after Stop run at once on the caller's thread.
   void Stop();
@@ -50,7 +52,9 @@ class HostWorker {
   Context* context_;
   std::mutex mu_;
   std::condition_variable cv_;
+  std::condition_variable idle_cv_;
   std::deque<Task> tasks_;
+  bool running_ = false;  // a task is being run
   bool stopping_ = false;
   std::thread thread_;
 };

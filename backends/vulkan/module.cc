@@ -146,7 +146,6 @@ KLresult Module::Load(Context* context, const void* image, size_t size, const ch
   const Device* device = context->device();
   Reflection reflection(m->spirv_);
   std::vector<KernelInfo> kernels;
-  bool any_in_buffer = false;
   for (const spirv::EntryPoint& ep : m->spirv_.entry_points()) {
     if (ep.model != spirv::kGLCompute) continue;
     KernelInfo info;
@@ -154,45 +153,47 @@ KLresult Module::Load(Context* context, const void* image, size_t size, const ch
       message = Format("%s: %s", api, error.c_str());
       return fail(KL_ERROR_INVALID_IMAGE);
     }
-    if (info.block_bytes > device->max_push_constants) any_in_buffer = true;
     kernels.push_back(std::move(info));
   }
 
-  const DeviceFunctions& fn = context->fn;
-  VkShaderModuleCreateInfo create{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
-  create.codeSize = m->spirv_.words().size() * 4;
-  create.pCode = m->spirv_.words().data();
-  VkResult vr = fn.vkCreateShaderModule(context->device_handle(), &create, nullptr, &m->shader_);
-  if (vr != VK_SUCCESS) {
-    m->shader_ = VK_NULL_HANDLE;
-    message = Format("%s: vkCreateShaderModule: %s (%d)", api, VkResultName(vr) ? VkResultName(vr) : "?",
-                     static_cast<int>(vr));
-    return fail(vr == VK_ERROR_INVALID_SHADER_NV ? KL_ERROR_INVALID_IMAGE : ToKLresult(vr));
-  }
-  // Kernels whose argument block exceeds the push-constant limit use a copy
-  // of the module that reads the block from a storage buffer. It needs push
-  // descriptors, and storage-buffer access to 8/16-bit members if the block
-  // has them; without those such kernels fail at launch with the reason.
+  // Kernels whose argument block exceeds the push-constant limit read it from
+  // a storage buffer. That needs push descriptors, and storage-buffer access
+  // to 8/16-bit members if the block has them; without those such kernels
+  // fail at launch with the reason.
   const DeviceFeatures& f = device->features;
-  bool buffer_args_possible =
+  const bool buffer_args_possible =
       f.push_descriptor && (!m->spirv_.HasCapability(4450) || f.storage_buffer_8bit) &&
       (!m->spirv_.HasCapability(4435) || f.storage_buffer_16bit);
-  if (any_in_buffer && buffer_args_possible) {
-    std::vector<uint32_t> rewritten = MovePushConstantsToStorageBuffer(m->spirv_);
-    create.codeSize = rewritten.size() * 4;
-    create.pCode = rewritten.data();
-    vr = fn.vkCreateShaderModule(context->device_handle(), &create, nullptr,
-                                 &m->buffer_args_shader_);
-    if (vr != VK_SUCCESS) {
-      m->buffer_args_shader_ = VK_NULL_HANDLE;
-      m->DestroyShaders();
-      message = Format("%s: vkCreateShaderModule (arguments in a buffer): %s (%d)", api,
-                       VkResultName(vr) ? VkResultName(vr) : "?", static_cast<int>(vr));
-      return fail(ToKLresult(vr));
+  const DeviceFunctions& fn = context->fn;
+  size_t k = 0;
+  for (const spirv::EntryPoint& ep : m->spirv_.entry_points()) {
+    if (ep.model != spirv::kGLCompute) continue;
+    KernelInfo& info = kernels[k++];
+    const bool in_buffer = info.block_bytes > device->max_push_constants;
+    VkShaderModule shader = VK_NULL_HANDLE;
+    if (!in_buffer || buffer_args_possible) {
+      std::vector<uint32_t> code = ExtractEntryPoint(m->spirv_, ep);
+      if (in_buffer) {
+        spirv::Module single;
+        if (!single.Parse(code, &error)) {
+          message = Format("%s: extracting kernel \"%s\": %s", api, ep.name.c_str(), error.c_str());
+          m.release()->Destroy();
+          return fail(KL_ERROR_INVALID_IMAGE);
+        }
+        code = MovePushConstantsToStorageBuffer(single);
+      }
+      VkShaderModuleCreateInfo create{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+      create.codeSize = code.size() * 4;
+      create.pCode = code.data();
+      VkResult vr = fn.vkCreateShaderModule(context->device_handle(), &create, nullptr, &shader);
+      if (vr != VK_SUCCESS) {
+        message = Format("%s: vkCreateShaderModule (kernel \"%s\"): %s (%d)", api, ep.name.c_str(),
+                         VkResultName(vr) ? VkResultName(vr) : "?", static_cast<int>(vr));
+        m.release()->Destroy();
+        return fail(vr == VK_ERROR_INVALID_SHADER_NV ? KL_ERROR_INVALID_IMAGE : ToKLresult(vr));
+      }
     }
-  }
-  for (KernelInfo& info : kernels) {
-    m->functions_.emplace_back(new Function(m.get(), std::move(info)));
+    m->functions_.emplace_back(new Function(m.get(), std::move(info), shader, in_buffer));
     m->functions_.back()->FillNative();
   }
   *out = m.release();
@@ -202,18 +203,27 @@ KLresult Module::Load(Context* context, const void* image, size_t size, const ch
   return KL_SUCCESS;
 }
 
-void Module::DestroyShaders() {
-  const DeviceFunctions& fn = context_->fn;
-  if (shader_ != VK_NULL_HANDLE) fn.vkDestroyShaderModule(context_->device_handle(), shader_, nullptr);
-  if (buffer_args_shader_ != VK_NULL_HANDLE)
-    fn.vkDestroyShaderModule(context_->device_handle(), buffer_args_shader_, nullptr);
-  shader_ = buffer_args_shader_ = VK_NULL_HANDLE;
+KLresult Module::NativeShader(const char* api, VkShaderModule* out) {
+  std::lock_guard<std::mutex> lock(native_mu_);
+  if (native_ == VK_NULL_HANDLE) {
+    VkShaderModuleCreateInfo create{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
+    create.codeSize = spirv_.words().size() * 4;
+    create.pCode = spirv_.words().data();
+    VkResult r = context_->fn.vkCreateShaderModule(context_->device_handle(), &create, nullptr, &native_);
+    if (r != VK_SUCCESS) {
+      native_ = VK_NULL_HANDLE;
+      return VkFail(r, api, "vkCreateShaderModule");
+    }
+  }
+  *out = native_;
+  return KL_SUCCESS;
 }
 
 void Module::Destroy() {
-  for (auto& f : functions_) f->pipelines().Destroy(*f);
+  for (auto& f : functions_) f->Destroy();
   functions_.clear();
-  DestroyShaders();
+  if (native_ != VK_NULL_HANDLE)
+    context_->fn.vkDestroyShaderModule(context_->device_handle(), native_, nullptr);
   delete this;
 }
 
@@ -284,7 +294,7 @@ KLresult klModuleLoadDataEx(KLcontext ctx, KLmodule* module, const void* image, 
     int o = static_cast<int>(options[i]);
     if (o < 0 || o > KL_JIT_CACHE_MODE)
       return Fail(KL_ERROR_INVALID_VALUE, "%s: options[%u] = %d is not a KLjit_option", api, i, o);
-    switch (options[i]) {
+    switch (o) {
       case KL_JIT_INFO_LOG_BUFFER: info_log = static_cast<char*>(optionValues[i]); break;
       case KL_JIT_INFO_LOG_BUFFER_SIZE_BYTES: info_size_slot = static_cast<int>(i); break;
       case KL_JIT_ERROR_LOG_BUFFER: error_log = static_cast<char*>(optionValues[i]); break;
@@ -322,7 +332,7 @@ KLresult klModuleUnload(KLmodule hmod) {
   Module* m = FromHandle<Module>(hmod);
   Context* c = m->context();
   // Launches already queued may still use the module's pipelines.
-  KLresult r = c->Synchronize("klModuleUnload");
+  KLresult r = c->SynchronizeForDestroy("klModuleUnload");
   c->RemoveModule(m);
   m->Destroy();
   return r;
@@ -352,7 +362,10 @@ KLresult klModuleGetGlobal(KLdeviceptr* dptr, size_t* bytes, KLmodule hmod, cons
 KLresult klModuleGetNativeHandle(void** native, KLmodule hmod) {
   if (native == nullptr)
     return Fail(KL_ERROR_INVALID_VALUE, "klModuleGetNativeHandle: native is NULL");
-  *native = reinterpret_cast<void*>(FromHandle<Module>(hmod)->shader());
+  VkShaderModule shader = VK_NULL_HANDLE;
+  KLresult r = FromHandle<Module>(hmod)->NativeShader("klModuleGetNativeHandle", &shader);
+  if (r != KL_SUCCESS) return r;
+  *native = reinterpret_cast<void*>(shader);
   return KL_SUCCESS;
 }
 

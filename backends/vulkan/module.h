@@ -1,7 +1,8 @@
-// A module: a Vulkan SPIR-V image checked and reflected on load, its shader
-// module(s) and its kernels. A second shader module with push-constant
-// blocks moved to a storage buffer is created when some kernel's argument
-// block exceeds the device's push-constant limit.
+// A module: a Vulkan SPIR-V image checked and reflected on load, and its
+// kernels. Each kernel gets a VkShaderModule of its own, extracted from the
+// image (its entry point and what it reaches), with its push-constant block
+// moved to a storage buffer when the block exceeds the device's limit. The
+// whole image becomes a VkShaderModule only if klModuleGetNativeHandle asks.
 #ifndef KEEL_BACKENDS_VULKAN_MODULE_H_
 #define KEEL_BACKENDS_VULKAN_MODULE_H_
 
@@ -9,6 +10,7 @@
 #include <vulkan/vulkan.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -33,19 +35,18 @@ class Module : public keel::Object {
 
   Context* context() const { return context_; }
   const spirv::Module& spirv() const { return spirv_; }
-  VkShaderModule shader() const { return shader_; }
-  VkShaderModule buffer_args_shader() const { return buffer_args_shader_; }
+  // The whole image as one VkShaderModule, created on first request.
+  KLresult NativeShader(const char* api, VkShaderModule* out);
   Function* FindFunction(const char* name) const;
 
  private:
   explicit Module(Context* context) : context_(context) {}
   KLresult Check(const char* api, std::string* message);
-  void DestroyShaders();
 
   Context* context_;
   spirv::Module spirv_;
-  VkShaderModule shader_ = VK_NULL_HANDLE;
-  VkShaderModule buffer_args_shader_ = VK_NULL_HANDLE;
+  std::mutex native_mu_;
+  VkShaderModule native_ = VK_NULL_HANDLE;
   std::vector<std::unique_ptr<Function>> functions_;
 };
 

@@ -629,6 +629,248 @@ bool Reflection::WorkgroupBytes(const KernelInfo& info, const SpecValues& spec, 
 }
 
 // ---------------------------------------------------------------------------
+// Extraction of one entry point.
+
+namespace {
+
+// Instructions without a result id that can appear in function bodies (and
+// the annotation/debug ones). Everything else in a function body has its
+// result at operand 1 (after the result type), except OpLabel (operand 0).
+bool HasNoResult(uint16_t op) {
+  switch (op) {
+    case 0: case 2: case 3: case 4: case 5: case 6: case 8: case 10: case 14: case 15: case 16:
+    case 17: case 39: case 56: case 62: case 63: case 64: case 71: case 72: case 74: case 75:
+    case 218: case 219: case 224: case 225: case 228: case 246: case 247: case 249: case 250:
+    case 251: case 252: case 253: case 254: case 255: case 256: case 257: case 317: case 331:
+    case 332: case 4416: case 5380: case 5632: case 5633:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+// The id operands of a global definition (type, constant, variable), which
+// keep those ids alive. Literal operands are skipped where the opcode says
+// so; where it does not (OpSpecConstantOp), extra ids only keep more alive.
+void GlobalReferences(const Module& m, const Instruction& inst, std::vector<uint32_t>* out) {
+  const uint32_t* ops = m.operands(inst);
+  const uint32_t n = m.operand_count(inst);
+  auto add = [&](uint32_t first, uint32_t last) {
+    for (uint32_t k = first; k < last && k < n; ++k) out->push_back(ops[k]);
+  };
+  switch (inst.opcode) {
+    case OpTypeVector:
+    case OpTypeMatrix:
+    case OpTypeRuntimeArray: add(1, 2); break;
+    case OpTypeArray: add(1, 3); break;
+    case OpTypeStruct:
+    case OpTypeFunction: add(1, n); break;
+    case OpTypePointer: add(2, 3); break;
+    case OpConstantComposite:
+    case OpSpecConstantComposite: add(0, 1); add(2, n); break;
+    case OpSpecConstantOp: add(0, 1); add(3, n); break;
+    case OpVariable: add(0, 1); add(3, 4); break;
+    default:
+      if (inst.opcode >= OpConstantTrue && inst.opcode <= OpSpecConstant) add(0, 1);
+      if (inst.opcode == 45 /*OpUndef*/) add(0, 1);
+      break;
+  }
+}
+
+// The id a global definition defines, or 0.
+uint32_t GlobalResult(const Module& m, const Instruction& inst) {
+  const uint32_t* ops = m.operands(inst);
+  if (inst.opcode >= OpTypeVoid && inst.opcode <= OpTypeFunction) return ops[0];
+  if ((inst.opcode >= OpConstantTrue && inst.opcode <= OpSpecConstantOp) ||
+      inst.opcode == OpVariable || inst.opcode == 45 /*OpUndef*/)
+    return m.operand_count(inst) >= 2 ? ops[1] : 0;
+  return 0;
+}
+
+// The operands of a function-body instruction that are ids (so they keep
+// their definitions alive), skipping the literal operands of the opcodes
+// that have them. Unknown opcodes count every operand as an id, which only
+// keeps more alive.
+void FunctionIdOperands(const Module& m, const Instruction& inst, std::vector<uint32_t>* out) {
+  const uint32_t* ops = m.operands(inst);
+  const uint32_t n = m.operand_count(inst);
+  auto ids = [&](uint32_t first, uint32_t last) {
+    for (uint32_t k = first; k < last && k < n; ++k) out->push_back(ops[k]);
+  };
+  // Memory operands: a literal mask, a literal alignment if Aligned (0x2),
+  // then scope ids (MakePointerAvailable/Visible).
+  auto memory_operands = [&](uint32_t at) {
+    if (at >= n) return;
+    uint32_t mask = ops[at++];
+    if (mask & 0x2) ++at;
+    ids(at, n);
+  };
+  switch (inst.opcode) {
+    case 8 /*OpLine*/: ids(0, 1); break;
+    case 12 /*OpExtInst*/: ids(0, 3); ids(4, n); break;
+    case OpVariable: ids(0, 2); ids(3, 4); break;
+    case OpFunction: ids(0, 2); ids(3, 4); break;
+    case 61 /*OpLoad*/: ids(0, 3); memory_operands(3); break;
+    case 62 /*OpStore*/: ids(0, 2); memory_operands(2); break;
+    case 63 /*OpCopyMemory*/: ids(0, 2); memory_operands(2); break;
+    case 64 /*OpCopyMemorySized*/: ids(0, 3); memory_operands(3); break;
+    case 79 /*OpVectorShuffle*/: ids(0, 4); break;
+    case 81 /*OpCompositeExtract*/: ids(0, 3); break;
+    case 82 /*OpCompositeInsert*/: ids(0, 4); break;
+    case 246 /*OpLoopMerge*/: ids(0, 2); break;
+    case 247 /*OpSelectionMerge*/: ids(0, 1); break;
+    case 250 /*OpBranchConditional*/: ids(0, 3); break;
+    case 251 /*OpSwitch*/:
+      ids(0, 2);
+      for (uint32_t k = 3; k < n; k += 2) out->push_back(ops[k]);  // labels after literals
+      break;
+    default:
+      // Subgroup reductions carry a literal GroupOperation after the scope.
+      if (inst.opcode >= 349 && inst.opcode <= 362) {
+        ids(0, 3);
+        ids(4, n);
+      } else {
+        ids(0, n);
+      }
+      break;
+  }
+}
+
+std::vector<uint32_t> ExtractEntryPoint(const Module& m, const EntryPoint& entry) {
+  const std::vector<Instruction>& insts = m.instructions();
+  // Functions: [first, last] instruction indices, and whom they call.
+  struct Fn {
+    size_t first = 0, last = 0;
+    std::vector<uint32_t> calls;
+  };
+  std::map<uint32_t, Fn> functions;
+  uint32_t current = 0;
+  for (size_t i = 0; i < insts.size(); ++i) {
+    const Instruction& inst = insts[i];
+    if (inst.opcode == OpFunction) {
+      current = m.operands(inst)[1];
+      functions[current].first = i;
+    } else if (inst.opcode == OpFunctionEnd && current != 0) {
+      functions[current].last = i;
+      current = 0;
+    } else if (inst.opcode == OpFunctionCall && current != 0) {
+      functions[current].calls.push_back(m.operands(inst)[2]);
+    }
+  }
+  std::set<uint32_t> reachable;
+  std::vector<uint32_t> work = {entry.function};
+  while (!work.empty()) {
+    uint32_t f = work.back();
+    work.pop_back();
+    if (!reachable.insert(f).second) continue;
+    auto it = functions.find(f);
+    if (it != functions.end())
+      for (uint32_t callee : it->second.calls) work.push_back(callee);
+  }
+
+  // Live ids: everything the kept functions mention (any operand word), the
+  // entry point's interface and execution-mode operands, the WorkgroupSize
+  // built-in (it sizes every entry point), and, transitively, what live
+  // global definitions refer to.
+  std::set<uint32_t> live, kept_locals, dropped_locals;
+  std::vector<uint32_t> refs;
+  std::vector<bool> in_function(insts.size(), false), in_dropped_function(insts.size(), false);
+  for (const auto& kv : functions) {
+    bool keep = reachable.count(kv.first) != 0;
+    for (size_t i = kv.second.first; i <= kv.second.last; ++i) {
+      const Instruction& inst = insts[i];
+      const uint32_t* ops = m.operands(inst);
+      const uint32_t n = m.operand_count(inst);
+      in_function[i] = true;
+      if (keep) {
+        refs.clear();
+        FunctionIdOperands(m, inst, &refs);
+        live.insert(refs.begin(), refs.end());
+        if (inst.opcode == 248 /*OpLabel*/ && n >= 1)
+          kept_locals.insert(ops[0]);
+        else if (!HasNoResult(inst.opcode) && n >= 2)
+          kept_locals.insert(ops[1]);
+      } else {
+        in_dropped_function[i] = true;
+        if (inst.opcode == 248 /*OpLabel*/ && n >= 1)
+          dropped_locals.insert(ops[0]);
+        else if (!HasNoResult(inst.opcode) && n >= 2)
+          dropped_locals.insert(ops[1]);
+      }
+    }
+  }
+  live.insert(entry.function);
+  for (uint32_t id : entry.interface) live.insert(id);
+  for (const DecorationEntry& mode : m.ExecutionModes(entry.function))
+    for (uint32_t v : mode.operands) live.insert(v);
+  for (uint32_t id : m.IdsDecoratedWith(kBuiltIn)) {
+    uint32_t builtin = 0;
+    if (m.FindDecoration(id, kBuiltIn, &builtin) && builtin == kWorkgroupSize) live.insert(id);
+  }
+  std::vector<uint32_t> pending(live.begin(), live.end());
+  while (!pending.empty()) {
+    uint32_t id = pending.back();
+    pending.pop_back();
+    const Instruction* def = m.Definition(id);
+    if (def == nullptr || in_function[static_cast<size_t>(def - insts.data())]) continue;
+    refs.clear();
+    GlobalReferences(m, *def, &refs);
+    for (uint32_t r : refs)
+      if (live.insert(r).second) pending.push_back(r);
+  }
+  // A name or decoration stays only if its target is defined in the result:
+  // a live global definition, a kept function, or a kept function's result.
+  auto target_dropped = [&](uint32_t id) {
+    if (kept_locals.count(id) || reachable.count(id)) return false;
+    const Instruction* def = m.Definition(id);
+    if (def != nullptr && !in_function[static_cast<size_t>(def - insts.data())])
+      return live.count(id) == 0;
+    return dropped_locals.count(id) != 0 || functions.count(id) != 0;
+  };
+
+  std::vector<uint32_t> out(m.words().begin(), m.words().begin() + kHeaderWords);
+  for (size_t i = 0; i < insts.size(); ++i) {
+    const Instruction& inst = insts[i];
+    const uint32_t* ops = m.operands(inst);
+    if (in_dropped_function[i]) continue;
+    bool keep = true;
+    switch (inst.opcode) {
+      case OpEntryPoint:
+        keep = ops[1] == entry.function;
+        break;
+      case OpExecutionMode:
+      case OpExecutionModeId:
+        keep = ops[0] == entry.function;
+        break;
+      case OpName:
+      case OpMemberName:
+      case OpDecorate:
+      case OpMemberDecorate:
+      case 332 /*OpDecorateId*/:
+      case 5632 /*OpDecorateString*/:
+      case 5633 /*OpMemberDecorateString*/:
+        keep = !target_dropped(ops[0]);
+        break;
+      case OpTypeForwardPointer:
+        keep = live.count(ops[0]) != 0;
+        break;
+      default:
+        if (!in_function[i]) {
+          uint32_t result = GlobalResult(m, inst);
+          if (result != 0) keep = live.count(result) != 0;
+        }
+        break;
+    }
+    if (keep)
+      out.insert(out.end(), m.words().begin() + inst.offset,
+                 m.words().begin() + inst.offset + inst.word_count);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
 // Rewrite.
 
 std::vector<uint32_t> MovePushConstantsToStorageBuffer(const Module& m) {

@@ -84,6 +84,14 @@ class Reflection {
   const spirv::Module& m_;
 };
 
+// A copy of the module with only `entry`: the other entry points, their
+// execution modes, the functions `entry` does not reach, the global
+// variables those functions alone used, and the names and decorations of
+// everything removed are dropped (types and constants stay). Each kernel gets
+// its own VkShaderModule from this, so neither drivers nor the validation
+// layer see the other kernels' push-constant blocks.
+std::vector<uint32_t> ExtractEntryPoint(const spirv::Module& module, const spirv::EntryPoint& entry);
+
 // A copy of the module in which every push-constant block is a read-only
 // storage buffer at descriptor set 0, binding 0, with the capabilities the
 // storage buffer needs for 8- and 16-bit members. Its pipelines read the

@@ -295,12 +295,22 @@ void Stream::RetireLocked() {
   while (!in_flight_.empty() && in_flight_.front().value <= done) {
     VkCommandBuffer cmd = in_flight_.front().cmd;
     in_flight_.pop_front();
-    if (free_cmds_.size() < kMaxFreeCommandBuffers)
+    // Reset now, not when reused: a recorded buffer refers to pipelines, and
+    // some drivers (lavapipe) touch them when the buffer is freed or reset
+    // later, after klModuleUnload destroyed them.
+    if (free_cmds_.size() < kMaxFreeCommandBuffers) {
+      context_->fn.vkResetCommandBuffer(cmd, 0);
       free_cmds_.push_back(cmd);
-    else
+    } else {
       context_->fn.vkFreeCommandBuffers(context_->device_handle(), pool_, 1, &cmd);
+    }
   }
   arena_.Retire(context_->uploads(), done);
+}
+
+void Stream::Retire() {
+  std::lock_guard<std::mutex> lock(mu_);
+  RetireLocked();
 }
 
 KLresult Stream::Synchronize(const char* api) {

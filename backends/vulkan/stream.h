@@ -105,6 +105,8 @@ class Stream : public keel::Object {
   KLresult Query(const char* api);
   // Flushes and returns the value that marks the current end of the stream.
   KLresult FlushEnd(const char* api, uint64_t* value);
+  // Recycles the batches (and staging) whose work has completed.
+  void Retire();
 
  private:
   struct Batch {

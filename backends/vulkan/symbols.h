@@ -16,6 +16,7 @@
   X(vkDestroyDevice)                 \
   X(vkGetDeviceQueue)                \
   X(vkQueueSubmit)                   \
+  X(vkQueueWaitIdle)                 \
   X(vkDeviceWaitIdle)                \
   X(vkAllocateMemory)                \
   X(vkFreeMemory)                    \

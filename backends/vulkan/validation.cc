@@ -53,7 +53,6 @@ ValidationMode GetValidationMode() {
     const char* env = std::getenv("KEEL_VULKAN_VALIDATION");
     if (env == nullptr || env[0] == '\0' || std::strcmp(env, "0") == 0) return ValidationMode::kOff;
     if (std::strcmp(env, "log") == 0) return ValidationMode::kLog;
-    if (std::strcmp(env, "sync") == 0) return ValidationMode::kSync;
     return ValidationMode::kFail;
   }();
   return mode;

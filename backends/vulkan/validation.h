@@ -9,7 +9,6 @@
 //                                      during (or after) which it arrived with
 //                                      KL_ERROR_UNKNOWN and the message text
 //   KEEL_VULKAN_VALIDATION=log         layer on; messages are only reported
-//   KEEL_VULKAN_VALIDATION=sync        as 1, plus synchronization validation
 //
 // In every mode each message is also written to stderr as one line starting
 // with "keel-vulkan-validation:" so a harness can grep a run's output.
@@ -25,7 +24,7 @@
 namespace keel {
 namespace vk {
 
-enum class ValidationMode { kOff, kFail, kLog, kSync };
+enum class ValidationMode { kOff, kFail, kLog };
 
 // Reads KEEL_VULKAN_VALIDATION (once).
 ValidationMode GetValidationMode();
