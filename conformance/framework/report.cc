@@ -455,7 +455,11 @@ void PrintSummary(const std::vector<TestRecord>& records, const RunInfo& run) {
                 n.c_str(), failed ? "FAIL" : (c.total() ? "PASS" : "-"), c.pass + c.xpass,
                 c.fail, c.skip, c.xfail, c.crash, c.timeout, DeviceName(t).c_str());
   }
-  std::printf("\nWall time: %.1f s\nVerdict: %s\n", run.wall_seconds, Verdict(records).c_str());
+  std::string verdict = Verdict(records);
+  if (verdict == "PASS" && total.xfail > 0)
+    verdict += " (with " + std::to_string(total.xfail) + " known failure" + (total.xfail > 1 ? "s" : "") +
+               ", see the expectations files)";
+  std::printf("\nWall time: %.1f s\nVerdict: %s\n", run.wall_seconds, verdict.c_str());
   std::fflush(stdout);
 }
 
