@@ -187,8 +187,6 @@ std::vector<char> ForeignImage(const Target& target) {
   if (FormatDir(target) == "cuda") {
     // A SPIR-V module (Vulkan's format); a minimal valid header if no
     // prebuilt Vulkan image is around.
-    Target vk = target;
-    vk.backend = "vulkan";
     std::string path = FindImage("vulkan", "basic.spv", nullptr);
     if (!path.empty() && ReadFile(path, &image)) return image;
     const uint32_t header[] = {0x07230203u, 0x00010000u, 0u, 16u, 0u};

@@ -2,8 +2,6 @@
 
 namespace kc {
 
-const char* ArgPathName(ArgPath path) { return path == ArgPath::kParams ? "params" : "extra"; }
-
 testing::AssertionResult PackedArgs::Put(KLfunction f, size_t index, const void* value,
                                          size_t size) {
   size_t offset = 0, reported = 0;

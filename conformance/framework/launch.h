@@ -22,7 +22,6 @@ struct Dim3 {
 
 // The two ways a launch passes arguments.
 enum class ArgPath { kParams, kExtra };
-const char* ArgPathName(ArgPath path);
 
 // Launch through kernelParams: one pointer per argument.
 template <class... A>

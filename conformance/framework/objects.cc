@@ -118,12 +118,6 @@ void Module::LoadFile(const std::string& path) {
   ASSERT_NE(m_, nullptr);
 }
 
-void Module::LoadData(const std::vector<char>& image) {
-  Reset();
-  KC_ASSERT_OK(klModuleLoadData(&m_, image.data(), image.size()));
-  ASSERT_NE(m_, nullptr);
-}
-
 void Module::Reset() {
   if (m_ != nullptr) klModuleUnload(std::exchange(m_, nullptr));
 }

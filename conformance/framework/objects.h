@@ -96,8 +96,6 @@ class Stream {
   void Create(unsigned int flags = KL_STREAM_DEFAULT);
   void CreateWithPriority(unsigned int flags, int priority);
   void Reset();
-  // Gives up ownership (for tests that destroy the stream themselves).
-  KLstream Release() { return std::exchange(s_, nullptr); }
   KLstream get() const { return s_; }
   operator KLstream() const { return s_; }
 
@@ -113,7 +111,6 @@ class Event {
   ~Event() { Reset(); }
   void Create(unsigned int flags = KL_EVENT_DEFAULT);
   void Reset();
-  KLevent Release() { return std::exchange(e_, nullptr); }
   KLevent get() const { return e_; }
   operator KLevent() const { return e_; }
 
@@ -136,8 +133,8 @@ class Module {
   }
   ~Module() { Reset(); }
   void LoadFile(const std::string& path);
-  void LoadData(const std::vector<char>& image);
   void Reset();
+  // Gives up ownership (for tests that unload the module themselves).
   KLmodule Release() { return std::exchange(m_, nullptr); }
   KLmodule get() const { return m_; }
   operator KLmodule() const { return m_; }
@@ -158,7 +155,6 @@ class Context {
   ~Context() { Reset(); }
   void Create(KLdevice dev, unsigned int flags = 0);
   void Reset();
-  KLcontext Release() { return std::exchange(c_, nullptr); }
   KLcontext get() const { return c_; }
   operator KLcontext() const { return c_; }
 

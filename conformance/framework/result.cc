@@ -23,40 +23,6 @@ std::string LastError() {
   return message;
 }
 
-const std::vector<KLresult>& AllResults() {
-  static const std::vector<KLresult> all = {
-      KL_SUCCESS,
-      KL_ERROR_INVALID_VALUE,
-      KL_ERROR_OUT_OF_MEMORY,
-      KL_ERROR_NOT_INITIALIZED,
-      KL_ERROR_NO_BACKEND,
-      KL_ERROR_NO_DEVICE,
-      KL_ERROR_INVALID_DEVICE,
-      KL_ERROR_INVALID_IMAGE,
-      KL_ERROR_INVALID_CONTEXT,
-      KL_ERROR_NO_BINARY_FOR_DEVICE,
-      KL_ERROR_UNSUPPORTED_IMAGE_VERSION,
-      KL_ERROR_COMPILE_FAILED,
-      KL_ERROR_FILE_NOT_FOUND,
-      KL_ERROR_INVALID_HANDLE,
-      KL_ERROR_NOT_FOUND,
-      KL_ERROR_NOT_READY,
-      KL_ERROR_ILLEGAL_ADDRESS,
-      KL_ERROR_LAUNCH_OUT_OF_RESOURCES,
-      KL_ERROR_LAUNCH_TIMEOUT,
-      KL_ERROR_PRIMARY_CONTEXT_ACTIVE,
-      KL_ERROR_CONTEXT_IS_DESTROYED,
-      KL_ERROR_HOST_MEMORY_ALREADY_REGISTERED,
-      KL_ERROR_HOST_MEMORY_NOT_REGISTERED,
-      KL_ERROR_LAUNCH_FAILED,
-      KL_ERROR_NOT_PERMITTED,
-      KL_ERROR_NOT_SUPPORTED,
-      KL_ERROR_DEVICE_LOST,
-      KL_ERROR_UNKNOWN,
-  };
-  return all;
-}
-
 namespace {
 
 testing::AssertionResult Mismatch(const char* expr_text, const std::string& wanted,

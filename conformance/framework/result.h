@@ -23,9 +23,6 @@ std::string ResultName(KLresult r);
 // The calling thread's klGetLastErrorMessage, or "" if none.
 std::string LastError();
 
-// Every code of the KLresult enum, in declaration order.
-const std::vector<KLresult>& AllResults();
-
 testing::AssertionResult IsOk(const char* expr_text, KLresult actual);
 testing::AssertionResult IsResult(const char* expected_text, const char* expr_text,
                                   KLresult expected, KLresult actual);
