@@ -12,6 +12,7 @@
 #include <cstring>
 #include <mutex>
 
+#include "layers/layer.h"
 #include "loader_internal.h"
 
 namespace keel::loader {
@@ -306,6 +307,11 @@ KLresult InitOnce() {
     if (t->klDeviceGetName) t->klDeviceGetName(name, sizeof name, g_devices[i]);
     Log(KL_LOG_INFO, "device %zu: %s (%s)", i, name, BackendOfTable(t)->name.c_str());
   }
+
+  // Layers (KEEL_LAYERS) go in now: no handle of these backends exists yet
+  // but their devices, which the layers learn here.
+  for (Backend* b : g_backends)
+    if (b->status == KL_BACKEND_STATUS_LOADED) layers::InstallLayers(*b);
 
   if (!g_devices.empty()) return KL_SUCCESS;
 

@@ -19,6 +19,7 @@
 #include <cstring>
 #include <set>
 
+#include "env_parse.h"
 #include "loader_internal.h"
 
 #ifndef KEEL_INSTALL_FULL_PLUGINDIR
@@ -121,14 +122,7 @@ std::vector<Candidate> DiscoverPlugins(std::vector<std::string>* searched_dirs) 
   Collector collector(searched_dirs);
   if (const char* env = secure_getenv("KEEL_BACKEND_PATH")) {
     Log(KL_LOG_DEBUG, "KEEL_BACKEND_PATH=%s", env);
-    std::string list = env;
-    size_t start = 0;
-    while (start <= list.size()) {
-      size_t end = list.find(':', start);
-      if (end == std::string::npos) end = list.size();
-      std::string entry = list.substr(start, end - start);
-      start = end + 1;
-      if (entry.empty()) continue;
+    for (std::string entry : SplitPathList(env)) {
       entry = AbsolutePath(entry);
       struct stat st;
       if (stat(entry.c_str(), &st) != 0) {
@@ -158,23 +152,8 @@ std::vector<Candidate> DiscoverPlugins(std::vector<std::string>* searched_dirs) 
 }
 
 std::vector<std::string> SelectedBackendNames() {
-  std::vector<std::string> names;
   const char* env = secure_getenv("KEEL_BACKENDS");
-  if (env == nullptr) return names;
-  std::string list = env;
-  size_t start = 0;
-  while (start <= list.size()) {
-    size_t end = list.find(',', start);
-    if (end == std::string::npos) end = list.size();
-    std::string name = list.substr(start, end - start);
-    start = end + 1;
-    // Trim blanks so "cuda, vulkan" works.
-    name.erase(0, name.find_first_not_of(" \t"));
-    name.erase(name.find_last_not_of(" \t") + 1);
-    if (name.empty()) continue;
-    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
-  }
-  return names;
+  return env == nullptr ? std::vector<std::string>() : ParseNameList(env);
 }
 
 }  // namespace keel::loader

@@ -2,9 +2,9 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <mutex>
 
+#include "env_parse.h"
 #include "loader_internal.h"
 
 namespace keel::loader {
@@ -20,12 +20,8 @@ const LogConfig& Config() {
   static const LogConfig config = [] {
     LogConfig c;
     if (const char* v = secure_getenv("KEEL_LOG")) {
-      if (!std::strcmp(v, "error")) c.level = KL_LOG_ERROR;
-      else if (!std::strcmp(v, "warn")) c.level = KL_LOG_WARN;
-      else if (!std::strcmp(v, "info")) c.level = KL_LOG_INFO;
-      else if (!std::strcmp(v, "debug")) c.level = KL_LOG_DEBUG;
-      else if (!std::strcmp(v, "off") || !std::strcmp(v, "none")) c.level = 0;
-      else std::fprintf(stderr, "keel: warning: unknown KEEL_LOG value '%s' (error|warn|info|debug|off)\n", v);
+      if (!ParseLogLevel(v, &c.level))
+        std::fprintf(stderr, "keel: warning: unknown KEEL_LOG value '%s' (error|warn|info|debug|off)\n", v);
     }
     if (const char* f = secure_getenv("KEEL_LOG_FILE")) {
       if (FILE* file = std::fopen(f, "a")) {

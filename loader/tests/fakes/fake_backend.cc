@@ -18,7 +18,9 @@
 // implemented (and recorded) here without editing this file. The few entry
 // points that must produce something (names, new objects) have a Behave
 // overload below; every other one records the call and returns KL_SUCCESS.
+#include <atomic>
 #include <cstddef>
+#include <cstdlib>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -155,8 +157,82 @@ KLresult Behave(Tag<Ep::klModuleLoadDataEx>, KLcontext, KLmodule* m, const void*
                 KLjit_option*, void**) {
   return NewHandle(m, "module");
 }
-KLresult Behave(Tag<Ep::klModuleGetFunction>, KLfunction* f, KLmodule, const char*) {
-  return NewHandle(f, "function");
+// A function named "noinfo" answers no parameter queries.
+constexpr size_t kNoParamInfo = ~size_t{0};
+KLresult Behave(Tag<Ep::klModuleGetFunction>, KLfunction* f, KLmodule, const char* name) {
+  KLresult r = NewHandle(f, "function");
+  if (r != KL_SUCCESS) return r;
+  KeelFakeObject* o = Obj(*f);
+  if (name != nullptr && std::strncmp(name, "args:", 5) == 0) {
+    for (const char* p = name + 5; *p && o->param_count < 16; ++p) {
+      o->param_sizes[o->param_count++] = std::strtoul(p, const_cast<char**>(&p), 10);
+      if (*p != ',') break;
+    }
+  } else if (name != nullptr && std::strcmp(name, "noinfo") == 0) {
+    o->param_count = kNoParamInfo;
+  } else {
+    o->param_count = 16;
+    for (size_t& size : o->param_sizes) size = 8;
+  }
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klFuncGetParamCount>, KLfunction f, size_t* count) {
+  if (Obj(f)->param_count == kNoParamInfo)
+    return keel::Fail(KL_ERROR_NOT_SUPPORTED, "klFuncGetParamCount: kernel 'noinfo' does not say");
+  if (count == nullptr) return keel::Fail(KL_ERROR_INVALID_VALUE, "klFuncGetParamCount: paramCount is NULL");
+  *count = Obj(f)->param_count;
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klFuncGetParamInfo>, KLfunction f, size_t index, size_t* offset, size_t* size) {
+  const KeelFakeObject* o = Obj(f);
+  if (index >= o->param_count)
+    return keel::Fail(KL_ERROR_INVALID_VALUE, "klFuncGetParamInfo: index %zu of %zu", index, o->param_count);
+  size_t at = 0;
+  for (size_t i = 0; i <= index; ++i) {
+    size_t align = o->param_sizes[i] ? o->param_sizes[i] : 1;
+    at = (at + align - 1) / align * align;
+    if (i < index) at += o->param_sizes[i];
+  }
+  if (offset != nullptr) *offset = at;
+  if (size != nullptr) *size = o->param_sizes[index];
+  return KL_SUCCESS;
+}
+
+// Memory: addresses from a bump counter (never dereferenced by anyone).
+std::atomic<uint64_t> g_next_device_address{0x100000000ull};
+std::atomic<uint64_t> g_next_host_address{0x600000000000ull};
+uint64_t Bump(std::atomic<uint64_t>& next, size_t bytes) {
+  return next.fetch_add((bytes + 255) / 256 * 256 + 256);
+}
+KLresult Behave(Tag<Ep::klMemAlloc>, KLcontext, KLdeviceptr* dptr, size_t bytes) {
+  if (dptr == nullptr || bytes == 0) return keel::Fail(KL_ERROR_INVALID_VALUE, "klMemAlloc: dptr NULL or size 0");
+  *dptr = Bump(g_next_device_address, bytes);
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klMemHostAlloc>, KLcontext, void** pp, size_t bytes, unsigned int) {
+  if (pp == nullptr || bytes == 0) return keel::Fail(KL_ERROR_INVALID_VALUE, "klMemHostAlloc: pp NULL or size 0");
+  *pp = reinterpret_cast<void*>(Bump(g_next_host_address, bytes));
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klModuleGetGlobal>, KLdeviceptr* dptr, size_t* bytes, KLmodule, const char*) {
+  if (dptr != nullptr) *dptr = Bump(g_next_device_address, 256);
+  if (bytes != nullptr) *bytes = 256;
+  return KL_SUCCESS;
+}
+
+// Native handles: the fake object itself.
+KLresult Native(void** native, const void* handle) {
+  if (native == nullptr) return keel::Fail(KL_ERROR_INVALID_VALUE, "native is NULL");
+  *native = const_cast<void*>(handle);
+  return KL_SUCCESS;
+}
+KLresult Behave(Tag<Ep::klDeviceGetNativeHandle>, void** n, KLdevice h) { return Native(n, h); }
+KLresult Behave(Tag<Ep::klCtxGetNativeHandle>, void** n, KLcontext h) { return Native(n, h); }
+KLresult Behave(Tag<Ep::klModuleGetNativeHandle>, void** n, KLmodule h) { return Native(n, h); }
+KLresult Behave(Tag<Ep::klFuncGetNativeHandle>, void** n, KLfunction h) { return Native(n, h); }
+KLresult Behave(Tag<Ep::klEventGetNativeHandle>, void** n, KLevent h) { return Native(n, h); }
+KLresult Behave(Tag<Ep::klStreamGetNativeHandle>, KLcontext ctx, void** n, KLstream h) {
+  return Native(n, h != nullptr ? static_cast<const void*>(h) : static_cast<const void*>(ctx));
 }
 KLresult Behave(Tag<Ep::klLinkCreate>, KLcontext, unsigned int, KLjit_option*, void**, KLlinkState* s) {
   return NewHandle(s, "link");

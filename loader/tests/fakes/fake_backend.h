@@ -5,6 +5,8 @@
 // handle for H kinds, the stream or the context for S, the context for C), so
 // a test can check which function ran, in which backend, on which object.
 // Objects are never freed: a test may read the record of a destroyed one.
+// klXxxGetNativeHandle returns the object itself, so a test can reach it
+// through a handle the validation layer wraps.
 #ifndef KEEL_LOADER_TESTS_FAKES_FAKE_BACKEND_H_
 #define KEEL_LOADER_TESTS_FAKES_FAKE_BACKEND_H_
 
@@ -26,6 +28,11 @@ typedef struct KeelFakeObject {
   KLcontext last_ctx;         /* the ctx argument it received (C, C0 and S kinds) */
   unsigned long calls;        /* entry points dispatched on this object */
   unsigned long made_current; /* keelBackendCtxMadeCurrent calls on this context */
+  /* A function's parameters (klFuncGetParamCount/Info): from its name when it
+     is "args:<size>,<size>,..." (each aligned to its size); none for "noinfo"
+     (the queries fail); else 16 of 8 bytes. */
+  size_t param_count;
+  size_t param_sizes[16];
 } KeelFakeObject;
 
 typedef struct KeelFakeStats {
