@@ -57,14 +57,15 @@ std::vector<std::string> ChildArgs() {
   std::vector<std::string> out;
   for (size_t i = 1; i < all.size(); ++i) {
     const std::string& a = all[i];
-    bool takes_value = a == "--report" || a == "--junit" || a == "--timeout" ||
+    bool takes_value = a == "--report" || a == "--junit" || a == "--timeout" || a == "--jobs" ||
                        a == "--no-device-exit-code";
     if (takes_value) {
       ++i;
       continue;
     }
     if (a == "--isolate" || a.rfind("--report=", 0) == 0 || a.rfind("--junit=", 0) == 0 ||
-        a.rfind("--timeout=", 0) == 0 || a.rfind("--no-device-exit-code=", 0) == 0 ||
+        a.rfind("--timeout=", 0) == 0 || a.rfind("--jobs=", 0) == 0 ||
+        a.rfind("--no-device-exit-code=", 0) == 0 ||
         a.rfind("--gtest_filter", 0) == 0 || a.rfind("--gtest_output", 0) == 0 ||
         a.rfind("--gtest_repeat", 0) == 0 || a.rfind("--gtest_shuffle", 0) == 0)
       continue;

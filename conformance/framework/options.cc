@@ -71,6 +71,7 @@ void PrintUsage() {
       "  --isolate               run each test in its own process: a crash or hang is\n"
       "                          recorded as Crash or Timeout and the run goes on\n"
       "  --timeout SECONDS       per-test limit with --isolate (default 600)\n"
+      "  --jobs N                tests run at once with --isolate (default 1)\n"
       "  --strict-expectations   a test listed as a known failure that passes fails\n"
       "                          (also KEEL_CONFORMANCE_STRICT=1)\n"
       "  --seed N                use seed N for every test (also KEEL_CONFORMANCE_SEED)\n"
@@ -155,6 +156,13 @@ bool ParseOptions(int* argc, char** argv, std::string* error) {
       o.timeout_seconds = std::atoi(v.c_str());
       if (o.timeout_seconds <= 0) {
         *error = "--timeout needs a positive number of seconds";
+        return false;
+      }
+    } else if (name == "--jobs") {
+      if (!take(&v)) return false;
+      o.jobs = std::atoi(v.c_str());
+      if (o.jobs <= 0) {
+        *error = "--jobs needs a positive number";
         return false;
       }
     } else if (name == "--strict-expectations") {

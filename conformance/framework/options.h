@@ -26,6 +26,7 @@ struct Options {
   std::string junit_path;             // --junit out.xml (default: report path with .xml)
   bool isolate = false;               // --isolate
   int timeout_seconds = 600;          // --timeout, per test in --isolate mode
+  int jobs = 1;                       // --jobs: tests run at once in --isolate mode
   std::string child_result_path;      // internal: set in the children of --isolate
   int no_device_exit_code = 0;        // --no-device-exit-code: exit code when nothing was testable
   bool gtest_printer = false;         // --gtest-printer: keep gtest's own output

@@ -539,10 +539,14 @@ bool WriteJsonReport(const std::string& path, const std::vector<TestRecord>& rec
         case KL_BACKEND_STATUS_NOT_SELECTED: status = "not selected"; break;
         default: break;
       }
+      // The loader reports "<backend version>; <native driver version>".
+      std::string version = p.version, driver;
+      if (size_t sep = version.find("; "); sep != std::string::npos) driver = version.substr(sep + 2);
       j.Begin('{')
           .Str("name", p.name)
           .Str("status", status)
           .Str("version", p.version)
+          .Str("driver_version", driver)
           .Int("interface_version", p.interfaceVersion)
           .Int("device_count", p.deviceCount)
           .Str("path", p.path)
