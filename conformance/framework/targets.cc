@@ -71,6 +71,7 @@ void BuildTargets(KLresult init_result) {
       g_targets.push_back(placeholder);
       continue;
     }
+    size_t before = g_targets.size();
     for (size_t i = 0; i < ordinals.size(); ++i) {
       int local = static_cast<int>(i);
       if (!options.devices.empty() &&
@@ -84,11 +85,22 @@ void BuildTargets(KLresult init_result) {
       klDeviceGet(&t.device, t.ordinal);
       g_targets.push_back(t);
     }
+    if (g_targets.size() == before) {
+      Target placeholder;
+      placeholder.backend = props.name;
+      placeholder.backend_index = b;
+      placeholder.skip_reason = "--device selects none of its " + std::to_string(ordinals.size()) +
+                                " device(s)";
+      g_targets.push_back(placeholder);
+    }
   }
   // A backend named with --backend that the loader never heard of.
   for (const std::string& name : options.backends) {
-    bool known = std::any_of(g_targets.begin(), g_targets.end(),
-                             [&](const Target& t) { return t.backend == name; });
+    bool known = false;
+    for (int b = 0; b < backend_count && !known; ++b) {
+      KLbackendProperties props{};
+      known = klGetBackendProperties(&props, b) == KL_SUCCESS && name == props.name;
+    }
     if (known) continue;
     Target placeholder;
     placeholder.backend = name;
