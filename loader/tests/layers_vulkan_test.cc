@@ -1,0 +1,145 @@
+// The validation layer over the real Vulkan backend (lavapipe here, any
+// Vulkan GPU elsewhere): planted misuse is reported by name, and correct work
+// still runs and computes through the layer. Skipped, with the reason, when
+// the Vulkan backend is not built or finds no device.
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <vector>
+
+#include "loader_test.h"
+
+namespace keel::test {
+namespace {
+
+using ::testing::ContainsRegex;
+
+class ValidationOnVulkan : public LoaderTest {
+ protected:
+  static Env On() {
+    return Env()
+        .Path({KEEL_TEST_VULKAN_PLUGIN})
+        .Backends("vulkan")
+        .Var("KEEL_LAYERS", "validation")
+        .Var("KEEL_VALIDATION_REPORT", "@TMP@/report");
+  }
+  // In the child: klInit and a context on device 0, or a skip.
+  void Start() {
+    KLresult r = Init();
+    if (r == KL_ERROR_NO_DEVICE || r == KL_ERROR_NO_BACKEND)
+      GTEST_SKIP() << "the Vulkan backend has no device here: " << LastError();
+    ASSERT_EQ(r, KL_SUCCESS) << LastError();
+    ASSERT_EQ(klCtxCreate(&ctx_, 0, Device(0)), KL_SUCCESS) << LastError();
+  }
+  static KLdeviceptr Alloc(size_t bytes) {
+    KLdeviceptr p = 0;
+    EXPECT_EQ(klMemAlloc(&p, bytes), KL_SUCCESS) << LastError();
+    return p;
+  }
+  KLcontext ctx_ = nullptr;
+};
+
+#define SKIP_WITHOUT_VULKAN()                                                            \
+  if (std::strlen(KEEL_TEST_VULKAN_PLUGIN) == 0)                                         \
+  GTEST_SKIP() << "the Vulkan backend is not built (configure with KEEL_BACKEND_VULKAN=ON " \
+                  "and libvulkan-dev installed)"
+
+TEST_F(ValidationOnVulkan, UseAfterDestroyIsReported) {
+  SKIP_WITHOUT_VULKAN();
+  KEEL_CHILD(On());
+  ASSERT_NO_FATAL_FAILURE(Start());
+  if (IsSkipped()) return;
+  KLstream s = nullptr;
+  ASSERT_EQ(klStreamCreate(&s, 0), KL_SUCCESS) << LastError();
+  ASSERT_EQ(klStreamDestroy(s), KL_SUCCESS) << LastError();
+  EXPECT_EQ(klStreamSynchronize(s), KL_ERROR_INVALID_HANDLE);
+  EXPECT_THAT(LastError(), ContainsRegex("^klStreamSynchronize: validation: use after destroy: hStream "
+                                         "0x[0-9a-f]+ \\(stream #[0-9]+, created by klStreamCreate\\) "
+                                         "was destroyed by klStreamDestroy$"));
+}
+
+TEST_F(ValidationOnVulkan, DoubleFreeIsReported) {
+  SKIP_WITHOUT_VULKAN();
+  KEEL_CHILD(On());
+  ASSERT_NO_FATAL_FAILURE(Start());
+  if (IsSkipped()) return;
+  KLdeviceptr p = Alloc(1024);
+  ASSERT_EQ(klMemFree(p), KL_SUCCESS) << LastError();
+  EXPECT_EQ(klMemFree(p), KL_ERROR_INVALID_VALUE);
+  EXPECT_THAT(LastError(), ContainsRegex("^klMemFree: validation: double free: dptr 0x[0-9a-f]+ is device "
+                                         "memory 0x[0-9a-f]+ \\(1024 bytes, #[0-9]+, made by klMemAlloc\\) "
+                                         "that was freed by klMemFree$"));
+}
+
+TEST_F(ValidationOnVulkan, OutOfRangeCopyIsReported) {
+  SKIP_WITHOUT_VULKAN();
+  KEEL_CHILD(On());
+  ASSERT_NO_FATAL_FAILURE(Start());
+  if (IsSkipped()) return;
+  KLdeviceptr p = Alloc(4096);
+  std::vector<char> host(8192);
+  EXPECT_EQ(klMemcpyHtoD(p + 1024, host.data(), 4096), KL_ERROR_INVALID_VALUE);
+  EXPECT_THAT(LastError(), ContainsRegex("^klMemcpyHtoD: validation: out of range: dstDevice 0x[0-9a-f]+ "
+                                         "\\+ 4096 bytes runs 1024 bytes past the end of device memory "
+                                         "0x[0-9a-f]+ \\(4096 bytes, #[0-9]+, made by klMemAlloc\\)$"));
+  EXPECT_EQ(klMemcpyHtoD(p, host.data(), 4096), KL_SUCCESS) << LastError();
+}
+
+TEST_F(ValidationOnVulkan, WrongArgumentSizeIsReportedAndRightLaunchesCompute) {
+  SKIP_WITHOUT_VULKAN();
+  KEEL_CHILD(On());
+  ASSERT_NO_FATAL_FAILURE(Start());
+  if (IsSkipped()) return;
+  std::ifstream in(KEEL_TEST_VULKAN_BASIC_SPV, std::ios::binary);
+  std::stringstream image;
+  image << in.rdbuf();
+  const std::string bytes = image.str();
+  ASSERT_FALSE(bytes.empty()) << "cannot read " << KEEL_TEST_VULKAN_BASIC_SPV;
+  KLmodule m = nullptr;
+  KLfunction f = nullptr;
+  ASSERT_EQ(klModuleLoadData(&m, bytes.data(), bytes.size()), KL_SUCCESS) << LastError();
+  ASSERT_EQ(klModuleGetFunction(&f, m, "vec_add"), KL_SUCCESS) << LastError();
+
+  // vec_add(const float* a, const float* b, float* c, int n): 28 bytes (32 padded).
+  constexpr int n = 64;
+  KLdeviceptr a = Alloc(n * 4), b = Alloc(n * 4), c = Alloc(n * 4);
+  std::vector<float> ha(n), hb(n), hc(n, -1.0f);
+  for (int i = 0; i < n; ++i) ha[i] = float(i), hb[i] = float(2 * i);
+  ASSERT_EQ(klMemcpyHtoD(a, ha.data(), n * 4), KL_SUCCESS) << LastError();
+  ASSERT_EQ(klMemcpyHtoD(b, hb.data(), n * 4), KL_SUCCESS) << LastError();
+  struct {
+    KLdeviceptr a, b, c;
+    int n;
+  } args = {a, b, c, n};
+  size_t size = 12;  // planted: three pointers' worth of a four-parameter kernel
+  void* extra[] = {KL_LAUNCH_PARAM_BUFFER_POINTER, &args, KL_LAUNCH_PARAM_BUFFER_SIZE, &size,
+                   KL_LAUNCH_PARAM_END};
+  EXPECT_EQ(klLaunchKernel(f, 1, 1, 1, n, 1, 1, 0, nullptr, nullptr, extra), KL_ERROR_INVALID_VALUE);
+  EXPECT_THAT(LastError(), ContainsRegex("^klLaunchKernel: validation: wrong argument size: the extra buffer "
+                                         "holds 12 bytes, but f 0x[0-9a-f]+ \\(function #[0-9]+, created by "
+                                         "klModuleGetFunction for 'vec_add'\\) takes 4 parameter\\(s\\) in "
+                                         "28 to 32 bytes \\(klFuncGetParamInfo\\)$"));
+  size = sizeof args;
+  ASSERT_EQ(klLaunchKernel(f, 1, 1, 1, n, 1, 1, 0, nullptr, nullptr, extra), KL_SUCCESS) << LastError();
+  ASSERT_EQ(klMemcpyDtoH(hc.data(), c, n * 4), KL_SUCCESS) << LastError();
+  for (int i = 0; i < n; ++i) ASSERT_EQ(hc[i], float(3 * i)) << i;
+  ASSERT_EQ(klModuleUnload(m), KL_SUCCESS) << LastError();
+  EXPECT_EQ(klLaunchKernel(f, 1, 1, 1, n, 1, 1, 0, nullptr, nullptr, extra), KL_ERROR_INVALID_HANDLE);
+  EXPECT_THAT(LastError(), HasSubstr("use after destroy: f"));
+}
+
+TEST_F(ValidationOnVulkan, LeakedStreamIsReportedAtContextDestroy) {
+  SKIP_WITHOUT_VULKAN();
+  KEEL_CHILD(On());
+  ASSERT_NO_FATAL_FAILURE(Start());
+  if (IsSkipped()) return;
+  KLstream s = nullptr;
+  ASSERT_EQ(klStreamCreate(&s, 0), KL_SUCCESS) << LastError();
+  ASSERT_EQ(klCtxDestroy(ctx_), KL_SUCCESS) << LastError();
+  EXPECT_THAT(ReadFile(Tmp("report")),
+              ContainsRegex("validation: leak at klCtxDestroy of context 0x[0-9a-f]+: stream 0x[0-9a-f]+ "
+                            "\\(stream #[0-9]+, created by klStreamCreate\\) was never destroyed\n    #0 "));
+}
+
+}  // namespace
+}  // namespace keel::test
