@@ -21,6 +21,17 @@
 find_program(KEEL_GLSLANG_VALIDATOR glslangValidator)
 find_program(KEEL_SPIRV_LINK spirv-link)
 find_program(KEEL_SPIRV_VAL spirv-val)
+# The tool versions, for manifests of prebuilt kernels (identical tools give
+# identical SPIR-V): "glslang 12.0.0, SPIRV-Tools v2023.1".
+if(KEEL_GLSLANG_VALIDATOR AND KEEL_SPIRV_LINK AND NOT KEEL_VULKAN_KERNEL_TOOL_VERSION)
+  execute_process(COMMAND ${KEEL_GLSLANG_VALIDATOR} --version OUTPUT_VARIABLE _keel_glslang_out
+                  ERROR_QUIET)
+  execute_process(COMMAND ${KEEL_SPIRV_LINK} --version OUTPUT_VARIABLE _keel_spirv_out ERROR_QUIET)
+  string(REGEX MATCH "Glslang Version: [0-9]+:([0-9.]+)" _keel_m "${_keel_glslang_out}")
+  set(_keel_glslang_version "${CMAKE_MATCH_1}")
+  string(REGEX MATCH "SPIRV-Tools v[0-9.]+" _keel_spirv_version "${_keel_spirv_out}")
+  set(KEEL_VULKAN_KERNEL_TOOL_VERSION "glslang ${_keel_glslang_version}, ${_keel_spirv_version}")
+endif()
 if(NOT DEFINED KEEL_VULKAN_GLSL_INCLUDE_DIR)
   set(KEEL_VULKAN_GLSL_INCLUDE_DIR ${CMAKE_CURRENT_LIST_DIR}/../backends/vulkan/include)
 endif()

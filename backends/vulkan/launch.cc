@@ -6,6 +6,7 @@
 
 #include <keel/keel_vulkan.h>
 
+#include "common/kernel_args.h"
 #include "common/services.h"
 #include "vulkan/context.h"
 #include "vulkan/function.h"
@@ -16,62 +17,19 @@ namespace keel {
 namespace vk {
 namespace {
 
-// extra is a short key/value list; a longer one is certainly malformed.
-constexpr int kMaxExtraEntries = 64;
-
 void WriteU32x3(uint8_t* at, const uint32_t v[3]) { std::memcpy(at, v, 3 * sizeof(uint32_t)); }
 
 }  // namespace
 
 KLresult PackArguments(const KernelInfo& info, void** kernelParams, void** extra, uint8_t* block,
                        const char* api) {
-  const size_t count = info.params.size();
-  if (kernelParams != nullptr && extra != nullptr)
-    return Fail(KL_ERROR_INVALID_VALUE, "%s: both kernelParams and extra are given (pass one)", api);
-  if (count == 0) return KL_SUCCESS;
-  if (kernelParams == nullptr && extra == nullptr)
-    return Fail(KL_ERROR_INVALID_VALUE,
-                "%s: kernel \"%s\" has %zu parameter(s) but neither kernelParams nor extra is given",
-                api, info.name.c_str(), count);
+  // The rules of cuLaunchKernel, shared with the other backends.
+  thread_local std::vector<const void*> values;
+  KLresult r = GatherArgs(info.layout, kernelParams, extra, api, info.name.c_str(), &values);
+  if (r != KL_SUCCESS) return r;
   uint8_t* params = block + info.params_base;
-  if (kernelParams != nullptr) {
-    for (size_t i = 0; i < count; ++i) {
-      if (kernelParams[i] == nullptr)
-        return Fail(KL_ERROR_INVALID_VALUE, "%s: kernelParams[%zu] is NULL", api, i);
-      std::memcpy(params + info.params[i].offset, kernelParams[i], info.params[i].size);
-    }
-    return KL_SUCCESS;
-  }
-  const void* buffer = nullptr;
-  const size_t* size = nullptr;
-  for (int i = 0;; i += 2) {
-    if (i >= kMaxExtraEntries)
-      return Fail(KL_ERROR_INVALID_VALUE, "%s: extra has no KL_LAUNCH_PARAM_END", api);
-    void* key = extra[i];
-    if (key == KL_LAUNCH_PARAM_END) break;
-    if (key == KL_LAUNCH_PARAM_BUFFER_POINTER) {
-      buffer = extra[i + 1];
-    } else if (key == KL_LAUNCH_PARAM_BUFFER_SIZE) {
-      size = static_cast<const size_t*>(extra[i + 1]);
-    } else {
-      return Fail(KL_ERROR_INVALID_VALUE, "%s: extra[%d] = %p is not a KL_LAUNCH_PARAM_ key", api,
-                  i, key);
-    }
-  }
-  if (buffer == nullptr || size == nullptr)
-    return Fail(KL_ERROR_INVALID_VALUE,
-                "%s: extra needs both KL_LAUNCH_PARAM_BUFFER_POINTER and "
-                "KL_LAUNCH_PARAM_BUFFER_SIZE (with non-NULL values)",
-                api);
-  // The packed buffer is the parameters at their C offsets; a C struct of
-  // them may carry tail padding up to its alignment (at most 16 bytes).
-  const size_t need = info.param_bytes;
-  const size_t padded = (need + 15) / 16 * 16;
-  if (*size < need || *size > padded)
-    return Fail(KL_ERROR_INVALID_VALUE,
-                "%s: the extra buffer is %zu bytes; kernel \"%s\" takes %zu bytes of parameters",
-                api, *size, info.name.c_str(), need);
-  std::memcpy(params, buffer, need);
+  for (size_t i = 0; i < values.size(); ++i)
+    std::memcpy(params + info.params[i].offset, values[i], info.params[i].size);
   return KL_SUCCESS;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/bundle.h"
 #include "common/image_format.h"
 #include "common/services.h"
 #include "vulkan/context.h"
@@ -117,6 +118,25 @@ KLresult Module::Load(Context* context, const void* image, size_t size, const ch
     return fail(KL_ERROR_INVALID_IMAGE);
   }
   ImageFormat format = DetectImageFormat(image, size);
+  // A Keel bundle: take the newest Vulkan SPIR-V the device accepts
+  // (docs/bundle-format.md); it then goes through the checks below.
+  BundleImage chosen;
+  if (format == ImageFormat::kBundle) {
+    const Device* d = context->device();
+    std::string why;
+    KLresult r = SelectBundleImage(
+        image, size,
+        VulkanBundlePreferences(static_cast<int>(VK_API_VERSION_MAJOR(d->api_version)),
+                                static_cast<int>(VK_API_VERSION_MINOR(d->api_version))),
+        &chosen, &why);
+    if (r != KL_SUCCESS) {
+      message = Format("%s: %s", api, why.c_str());
+      return fail(r);
+    }
+    image = chosen.data;
+    size = chosen.size;
+    format = DetectImageFormat(image, size);
+  }
   if (format != ImageFormat::kSpirv) {
     if (format == ImageFormat::kUnknown) {
       uint32_t first = 0;

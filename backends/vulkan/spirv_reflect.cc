@@ -567,9 +567,13 @@ bool Reflection::PushBlock(const EntryPoint& entry, KernelInfo* info, std::strin
     p.offset = offsets[i] - info->params_base;
     p.size = static_cast<uint32_t>(layout.size);
     info->params.push_back(p);
+    info->layout.offsets.push_back(p.offset);
+    info->layout.sizes.push_back(p.size);
+    info->layout.alignment = std::max<size_t>(info->layout.alignment, layout.align);
     end = std::max<uint64_t>(end, offsets[i] + layout.size);
   }
   info->param_bytes = static_cast<uint32_t>(end - info->params_base);
+  info->layout.end = info->param_bytes;
   info->block_bytes = static_cast<uint32_t>(AlignUp(end, 4));
   return true;
 }

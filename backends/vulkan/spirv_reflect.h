@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "common/kernel_args.h"
 #include "common/spirv_module.h"
 
 namespace keel {
@@ -34,6 +35,9 @@ struct KernelInfo {
   uint32_t block_bytes = 0;    // bytes of the block the kernel reads, multiple of 4
   uint32_t param_bytes = 0;    // end of the last parameter: the packed buffer size
   std::vector<KernelParam> params;
+  // The same offsets and sizes, with the largest alignment, for GatherArgs
+  // (backends/common/kernel_args.h).
+  ParamLayout layout;
   // Block size, per dimension: a specialization constant id, or a fixed size.
   bool block_dim_spec[3] = {false, false, false};
   uint32_t block_dim[3] = {1, 1, 1};  // spec id when block_dim_spec, else the size

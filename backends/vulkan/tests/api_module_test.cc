@@ -87,6 +87,25 @@ TEST_F(ModuleTest, RejectsOpenClSpirv) {
   EXPECT_NE(LastError().find("OpenCL"), std::string::npos) << LastError();
 }
 
+#ifdef KEEL_TEST_BUNDLES
+TEST_F(ModuleTest, TakesTheVulkanImageOfABundle) {
+  KLmodule m = nullptr;
+  KL_ASSERT(klModuleLoad(&m, (std::string(KEEL_TEST_KERNEL_DIR) + "/basic.keelbundle").c_str()));
+  KLfunction f = nullptr;
+  KL_EXPECT(klModuleGetFunction(&f, m, "write_index"));
+  KLdeviceptr out = Alloc(64 * 4);
+  uint32_t n = 64;
+  void* args[] = {&out, &n};
+  KL_ASSERT(klLaunchKernel(f, 2, 1, 1, 32, 1, 1, 0, nullptr, args, nullptr));
+  std::vector<uint32_t> h = Read<uint32_t>(out, 64);
+  for (uint32_t i = 0; i < 64; ++i) ASSERT_EQ(h[i], i);
+  KL_EXPECT(klModuleUnload(m));
+  EXPECT_EQ(klModuleLoad(&m, (std::string(KEEL_TEST_KERNEL_DIR) + "/ptx_only.keelbundle").c_str()),
+            KL_ERROR_NO_BINARY_FOR_DEVICE);
+  EXPECT_NE(LastError().find("ptx"), std::string::npos) << LastError();
+}
+#endif
+
 TEST_F(ModuleTest, LoadDataExFillsLogsAndChecksOptions) {
   std::vector<char> image = FileBytes(KernelPath("basic"));
   KLmodule m = nullptr;

@@ -24,6 +24,10 @@ KernelInfo ArgsI8() {
   k.params = {{0, 1}, {1, 1}, {8, 8}};
   k.param_bytes = 16;
   k.block_bytes = 48;
+  k.layout.offsets = {0, 1, 8};
+  k.layout.sizes = {1, 1, 8};
+  k.layout.end = 16;
+  k.layout.alignment = 8;
   return k;
 }
 
@@ -72,11 +76,12 @@ TEST(PackArguments, RejectsMalformedArguments) {
   EXPECT_NE(test::LastError().find("both"), std::string::npos) << test::LastError();
   EXPECT_EQ(PackArguments(k, nullptr, nullptr, block.data(), "test"), KL_ERROR_INVALID_VALUE);
   EXPECT_NE(test::LastError().find("3 parameter"), std::string::npos) << test::LastError();
+  EXPECT_NE(test::LastError().find("args_i8"), std::string::npos) << test::LastError();
   void* with_null[] = {&value, nullptr, &value};
   EXPECT_EQ(PackArguments(k, with_null, nullptr, block.data(), "test"), KL_ERROR_INVALID_VALUE);
   EXPECT_NE(test::LastError().find("kernelParams[1]"), std::string::npos);
 
-  for (size_t bad : {size_t{15}, size_t{17 + 16}}) {
+  for (size_t bad : {size_t{15}, size_t{17}}) {
     size = bad;
     EXPECT_EQ(PackArguments(k, nullptr, extra, block.data(), "test"), KL_ERROR_INVALID_VALUE)
         << bad;

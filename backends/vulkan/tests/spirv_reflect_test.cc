@@ -67,6 +67,8 @@ TEST(SpirvReflect, BasicKernelsHaveCOffsetsAndTheHiddenHeader) {
   EXPECT_EQ(vec_add.params_base, KEEL_VULKAN_HIDDEN_BYTES);
   EXPECT_EQ(Params(vec_add), (P{{0, 8}, {8, 8}, {16, 8}, {24, 4}}));
   EXPECT_EQ(vec_add.param_bytes, 28u);
+  EXPECT_EQ(vec_add.layout.end, 28u);
+  EXPECT_EQ(vec_add.layout.alignment, 8u);  // the extra buffer may be 32 bytes (a C struct)
   EXPECT_EQ(vec_add.block_bytes, 32u + 28u);
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(vec_add.block_dim_spec[i]);
