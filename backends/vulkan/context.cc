@@ -394,6 +394,7 @@ KLresult Context::SynchronizeForDestroy(const char* api) {
     VkResult w = fn.vkQueueWaitIdle(q->queue);
     if (w != VK_SUCCESS) SetAsyncError(w, "vkQueueWaitIdle");
   }
+  if (uploads_) uploads_->Trim();
   return r;
 }
 

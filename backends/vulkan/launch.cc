@@ -69,10 +69,11 @@ KLresult CheckLaunch(const Function& f, const uint32_t grid[3], const uint32_t b
                 limits.maxComputeSharedMemorySize,
                 static_cast<unsigned long long>(info.static_shared_bytes));
   for (int i = 0; i < 3; ++i) {
-    if (grid[i] > device->max_workgroup_count[i] && !info.keel_header)
+    if (grid[i] > device->max_workgroup_count[i] && !info.keel_header && info.reads_workgroup_id)
       return Fail(KL_ERROR_INVALID_VALUE,
                   "%s: gridDim.%c = %u exceeds maxComputeWorkGroupCount[%d] = %u, and kernel "
-                  "\"%s\" has no Keel argument header (keel_block_base) to split the grid with",
+                  "\"%s\" reads gl_WorkGroupID without the Keel argument header "
+                  "(keel_block_base) that would let the grid be split",
                   api, kAxis[i], grid[i], i, device->max_workgroup_count[i], info.name.c_str());
   }
   if (info.param_bytes > device->max_param_bytes)

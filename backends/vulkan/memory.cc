@@ -124,6 +124,9 @@ KLresult EnqueueHtoD(Stream* s, const BufferRange& dst, const void* src, size_t 
       if (r != KL_SUCCESS) break;
       RecordCopy(c->fn, cmd, slice.chunk->buffer, slice.offset, dst.buffer, dst.offset + done, piece);
       done += piece;
+      // Large copies: submit each piece, so the device copies it while the
+      // host fills the next one.
+      if (n > kStagingPiece) r = rec.Flush();
     }
   }
   KLresult f = rec.Finish();
@@ -174,30 +177,56 @@ KLresult EnqueueDtoD(Stream* s, const BufferRange& dst, const BufferRange& src, 
   return r != KL_SUCCESS ? r : f;
 }
 
-// A synchronous device-to-host copy into pageable memory: read back through
-// one staging chunk on the NULL stream and copy out on this thread.
+// A synchronous device-to-host copy into pageable memory, on the NULL
+// stream: pieces read back into two staging chunks in turn, so the device
+// copies piece k + 1 while this thread copies piece k out.
 KLresult ReadbackSync(Context* c, void* dst, const BufferRange& src, size_t n, const char* api) {
-  UploadChunk* chunk = nullptr;
-  KLresult r = c->uploads()->Acquire(std::min<VkDeviceSize>(n, kReadbackChunk), api, &chunk);
-  if (r != KL_SUCCESS) return r;
+  const VkDeviceSize piece_size = std::min<VkDeviceSize>(n, kReadbackChunk / 2);
+  UploadChunk* chunks[2] = {nullptr, nullptr};
+  KLresult r = c->uploads()->Acquire(piece_size, api, &chunks[0]);
+  if (r == KL_SUCCESS && n > piece_size) r = c->uploads()->Acquire(piece_size, api, &chunks[1]);
   Stream* s = c->null_stream();
   auto* out = static_cast<uint8_t*>(dst);
-  for (size_t done = 0; done < n && r == KL_SUCCESS;) {
-    size_t piece = std::min<size_t>(n - done, chunk->size);
+  struct Pending {
+    size_t offset = 0, size = 0;
+    uint64_t value = 0;
+    UploadChunk* chunk = nullptr;
+  } pending[2];
+  auto copy_out = [&](Pending& p) {
+    if (p.size == 0 || r != KL_SUCCESS) return;
+    VkResult w = s->timeline()->Wait(p.value);
+    if (w != VK_SUCCESS) {
+      c->SetAsyncError(w, "vkWaitSemaphores");
+      r = VkFail(w, api, "vkWaitSemaphores");
+      return;
+    }
+    std::memcpy(out + p.offset, p.chunk->host, p.size);
+    p.size = 0;
+  };
+  size_t index = 0;
+  for (size_t done = 0; done < n && r == KL_SUCCESS; ++index) {
+    Pending& slot = pending[index % 2];
+    copy_out(slot);  // the chunk's previous piece, two pieces ago
+    if (r != KL_SUCCESS) break;
+    slot.offset = done;
+    slot.size = std::min<size_t>(n - done, piece_size);
+    slot.chunk = chunks[index % 2];
     Stream::Recording rec(s, api);
     VkCommandBuffer cmd = VK_NULL_HANDLE;
     r = rec.Begin(true, &cmd);
     if (r == KL_SUCCESS) {
-      RecordCopy(c->fn, cmd, src.buffer, src.offset + done, chunk->buffer, 0, piece);
+      RecordCopy(c->fn, cmd, src.buffer, src.offset + done, slot.chunk->buffer, 0, slot.size);
       r = rec.Flush();
+      slot.value = rec.end_value();
     }
-    if (r == KL_SUCCESS) r = rec.WaitFor(rec.end_value());
-    if (r == KL_SUCCESS) std::memcpy(out + done, chunk->host, piece);
     KLresult f = rec.Finish();
     if (r == KL_SUCCESS) r = f;
-    done += piece;
+    done += slot.size;
   }
-  c->uploads()->Release(chunk);
+  copy_out(pending[index % 2]);
+  copy_out(pending[(index + 1) % 2]);
+  for (UploadChunk* chunk : chunks)
+    if (chunk != nullptr) c->uploads()->Release(chunk);
   if (r != KL_SUCCESS) return r;
   return c->AsyncError(api);
 }

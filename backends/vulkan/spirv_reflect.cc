@@ -585,6 +585,16 @@ bool Reflection::ReflectKernel(const EntryPoint& entry, KernelInfo* info,
   info->function_id = entry.function;
   if (!BlockSize(entry, info, error)) return false;
   if (!PushBlock(entry, info, error)) return false;
+  // A kernel that never reads WorkgroupId cannot tell a split grid from a
+  // whole one (SPIR-V before 1.4 lists only inputs in the interface, which
+  // is where WorkgroupId lives, so this holds for every version).
+  info->reads_workgroup_id = false;
+  for (uint32_t id : entry.interface) {
+    uint32_t builtin = 0;
+    if (StorageClassOf(id) == kInput && m_.FindDecoration(id, kBuiltIn, &builtin) &&
+        builtin == 26 /*WorkgroupId*/)
+      info->reads_workgroup_id = true;
+  }
   // Shared memory: the entry point's Workgroup variables (all of the
   // module's before SPIR-V 1.4, whose interfaces do not list them).
   if (m_.version() >= 0x00010400u) {

@@ -31,6 +31,7 @@ struct KernelInfo {
   uint32_t function_id = 0;
   uint32_t push_variable = 0;  // 0: the kernel declares no push-constant block
   bool keel_header = false;    // the block starts with the hidden header
+  bool reads_workgroup_id = true;  // uses gl_WorkGroupID (false: splitting a grid is invisible to it)
   uint32_t params_base = 0;    // block offset of parameter offset 0
   uint32_t block_bytes = 0;    // bytes of the block the kernel reads, multiple of 4
   uint32_t param_bytes = 0;    // end of the last parameter: the packed buffer size

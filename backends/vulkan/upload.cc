@@ -63,15 +63,23 @@ KLresult UploadPool::Acquire(VkDeviceSize min_size, const char* api, UploadChunk
 }
 
 void UploadPool::Release(UploadChunk* chunk) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (free_bytes_ + chunk->size <= kMaxFreeBytes) {
-      free_.push_back(chunk);
-      free_bytes_ += chunk->size;
-      return;
-    }
+  std::lock_guard<std::mutex> lock(mu_);
+  free_.push_back(chunk);
+  free_bytes_ += chunk->size;
+}
+
+void UploadPool::Trim() {
+  std::lock_guard<std::mutex> lock(mu_);
+  while (free_bytes_ > kMaxFreeBytes && !free_.empty()) {
+    // The largest first: they are the rarely needed ones.
+    auto largest = std::max_element(free_.begin(), free_.end(),
+                                    [](const UploadChunk* a, const UploadChunk* b) {
+                                      return a->size < b->size;
+                                    });
+    free_bytes_ -= (*largest)->size;
+    DestroyChunk(*largest);
+    free_.erase(largest);
   }
-  DestroyChunk(chunk);
 }
 
 void UploadPool::DestroyChunk(UploadChunk* chunk) {

@@ -39,12 +39,16 @@ class UploadPool {
  public:
   // Chunks are at least this big; larger requests get a chunk of their own.
   static constexpr VkDeviceSize kChunkBytes = 4u << 20;
-  // Free chunks beyond this many bytes are destroyed instead of kept.
+  // Trim keeps this many bytes of free chunks.
   static constexpr VkDeviceSize kMaxFreeBytes = 64u << 20;
 
   explicit UploadPool(Context* context) : context_(context) {}
   KLresult Acquire(VkDeviceSize min_size, const char* api, UploadChunk** out);
+  // Returns a chunk whose work has completed to the free list.
   void Release(UploadChunk* chunk);
+  // Destroys free chunks beyond kMaxFreeBytes. Only when the queues are idle
+  // (a driver may still touch a buffer of just-completed work: lavapipe).
+  void Trim();
   void Destroy();
 
  private:

@@ -57,6 +57,10 @@ TEST_F(LaunchTest, GridsOverTheDispatchLimitAreSplit) {
     std::vector<uint32_t> h = Read<uint32_t>(counts, total);
     for (size_t i = 0; i < total; ++i) ASSERT_EQ(h[i], 1u) << "index " << i << " of " << nx << "x" << ny << "x" << nz;
   }
+  // A kernel without parameters (no header at all) splits too.
+  KL_ASSERT(klLaunchKernel(Function("basic", "empty"), 200000, 3, 1, 1, 1, 1, 0, nullptr, nullptr,
+                           nullptr));
+  KL_ASSERT(klCtxSynchronize());
   // gridDim is the whole grid in every part.
   KLfunction dims = Function("basic", "grid_dims");
   KLdeviceptr out = Alloc(6 * 4);

@@ -77,6 +77,8 @@ TEST(SpirvReflect, BasicKernelsHaveCOffsetsAndTheHiddenHeader) {
   EXPECT_EQ(Params(basic["coverage"]), (P{{0, 8}, {8, 4}, {12, 4}, {16, 4}}));
   EXPECT_EQ(Params(basic["add_scalar_f32"]), (P{{0, 8}, {8, 4}, {12, 4}}));
   EXPECT_TRUE(basic["empty"].params.empty());
+  EXPECT_FALSE(basic["empty"].reads_workgroup_id);  // its grid may be split without a header
+  EXPECT_TRUE(vec_add.reads_workgroup_id);
   EXPECT_EQ(basic["empty"].param_bytes, 0u);
 }
 
