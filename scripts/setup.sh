@@ -10,7 +10,8 @@ preset=${1:-release}
 # layers, GLSL and SPIR-V tools), pkg-config for the install test.
 packages=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev
           libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
-          glslc glslang-tools spirv-tools doxygen)
+          glslc glslang-tools spirv-tools doxygen
+          clang-14 libclang-rt-14-dev llvm-spirv-14)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -160,8 +160,8 @@ KLresult CheckCudaImage(const void* image, size_t size, ImageFormat* format, cha
       return KL_ERROR_INVALID_IMAGE;
     case ImageFormat::kBundle:
       std::snprintf(why, why_size,
-                    "Keel bundle image: the loader unpacks bundles; the CUDA backend itself loads "
-                    "PTX, cubin or fatbin");
+                    "Keel bundle image nested in a bundle entry: a bundle entry must be PTX, "
+                    "cubin or fatbin");
       return KL_ERROR_INVALID_IMAGE;
     case ImageFormat::kUnknown:
       break;

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "common/bundle.h"
+#include "common/image_format.h"
 #include "common/services.h"
 #include "cuda/entry_points.h"
 #include "cuda/image_check.h"
@@ -72,6 +74,23 @@ KLresult LoadImage(const char* kl_fn, KLcontext hctx, KLmodule* out, const void*
   JitOptions jit;
   KLresult kr = jit.Init(kl_fn, num_options, options, values);
   if (kr != KL_SUCCESS) return kr;
+  BundleImage chosen;  // a Keel bundle: load the entry that suits this device
+  if (DetectImageFormat(image, size) == ImageFormat::kBundle) {
+    const Device* dev = ToContext(hctx)->device;
+    std::string why;
+    KLresult br = SelectBundleImage(image, size,
+        CudaBundlePreferences(dev->attrs[KL_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR],
+                              dev->attrs[KL_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR]),
+        &chosen, &why);
+    if (br != KL_SUCCESS) {
+      jit.CopyOut();
+      return Fail(br, "%s: %s", kl_fn, why.c_str());
+    }
+    Log(KL_LOG_DEBUG, "%s: bundle entry %zu: %s %s", kl_fn, chosen.index,
+        BundleFormatName(chosen.format).c_str(), chosen.target.c_str());
+    image = chosen.data;
+    size = chosen.size;
+  }
   ImageFormat format = ImageFormat::kUnknown;
   char why[512];
   if (CheckCudaImage(image, size, &format, why, sizeof why) != KL_SUCCESS) {

@@ -9,6 +9,7 @@
 #include <iterator>
 #include <type_traits>
 
+#include "common/bundle.h"
 #include "common/image_format.h"
 #include "common/spirv_module.h"
 #include "level_zero.h"
@@ -88,6 +89,14 @@ KLresult LoadImage(Context* ctx, const void* image, size_t size, const char* fun
                    JitLogs* logs, KLmodule* out) {
   if (image == nullptr || size == 0)
     return Fail(KL_ERROR_INVALID_IMAGE, "%s: the image is empty", function);
+  BundleImage chosen;  // a Keel bundle: load its OpenCL SPIR-V
+  if (DetectImageFormat(image, size) == ImageFormat::kBundle) {
+    std::string why;
+    KLresult r = SelectBundleImage(image, size, LevelZeroBundlePreferences(), &chosen, &why);
+    if (r != KL_SUCCESS) return Fail(r, "%s: %s", function, why.c_str());
+    image = chosen.data;
+    size = chosen.size;
+  }
   ImageFormat format = DetectImageFormat(image, size);
   if (format != ImageFormat::kSpirv)
     return Fail(KL_ERROR_INVALID_IMAGE,

@@ -63,30 +63,13 @@ static inline void sample_kernel_dir(char* dir, size_t size) {
  * the Keel bundle that holds the module's kernels for every backend (PTX and
  * cubins, Vulkan SPIR-V, OpenCL SPIR-V); the backend picks the image that
  * suits the device. Prints the file it loaded.
- *
- * TRANSITION (issue 7): until every backend's klModuleLoad takes bundles, a
- * backend that rejects the bundle with KL_ERROR_INVALID_IMAGE gets its own
- * format instead, one of the bundle's images copied beside it: <base>.ptx
- * (CUDA), <base>.spv (Vulkan), <base>.ze.spv (Level Zero). Set
- * KEEL_SAMPLE_BUNDLE_ONLY=1 to turn the fallback off. */
+ */
 static inline KLresult sample_load_module(KLmodule* module, KLdevice dev, const char* base) {
-  char backend[32], dir[PATH_MAX], path[PATH_MAX + 64];
-  sample_backend_name(dev, backend, sizeof backend);
+  char dir[PATH_MAX], path[PATH_MAX + 64];
+  (void)dev; /* the backend of dev picks the image inside the bundle */
   sample_kernel_dir(dir, sizeof dir);
   snprintf(path, sizeof path, "%s/%s.keelbundle", dir, base);
   printf("Loading module %s\n", path);
-  KLresult r = klModuleLoad(module, path);
-  const char* bundle_only = getenv("KEEL_SAMPLE_BUNDLE_ONLY");
-  if (r != KL_ERROR_INVALID_IMAGE || (bundle_only != NULL && strcmp(bundle_only, "1") == 0))
-    return r;
-  const char* why = "";
-  klGetLastErrorMessage(&why);
-  const char* ext = ".spv";
-  if (strcmp(backend, "cuda") == 0) ext = ".ptx";
-  else if (strcmp(backend, "level_zero") == 0) ext = ".ze.spv";
-  snprintf(path, sizeof path, "%s/%s%s", dir, base, ext);
-  printf("  the %s backend does not take bundles yet (%s);\n  loading %s instead\n", backend,
-         why, path);
   return klModuleLoad(module, path);
 }
 
