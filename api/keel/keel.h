@@ -738,8 +738,10 @@ KEEL_API KLresult klFuncGetAttribute(int* pi, KLfunction_attribute attrib, KLfun
 
 /**
  * Sets a function attribute. Only ::KL_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES
- * is settable: launches may then use that much dynamic shared memory, up to
- * KL_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN minus static shared.
+ * is settable, up to KL_DEVICE_ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN
+ * minus the function's static shared memory. Unlike CUDA, setting it is never
+ * required: a launch that asks for more than the current value (and no more
+ * than the device allows) raises it for the caller.
  * @param hfunc The function.
  * @param attrib The attribute.
  * @param value The new value.

@@ -198,6 +198,9 @@ KLresult klModuleGetFunction(KLfunction* hfunc, KLmodule hmod, const char* name)
   if (hfunc == nullptr || name == nullptr) {
     return Fail(KL_ERROR_INVALID_VALUE, "klModuleGetFunction: hfunc or name is NULL");
   }
+  // The driver calls an empty name an invalid value; to Keel it is a name
+  // that no kernel has.
+  if (name[0] == '\0') return Fail(KL_ERROR_NOT_FOUND, "klModuleGetFunction: no kernel has an empty name");
   Module* m = ToModule(hmod);
   std::lock_guard<std::mutex> lock(m->mutex);
   auto it = m->functions.find(name);
