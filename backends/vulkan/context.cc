@@ -157,7 +157,7 @@ KLresult Context::Init(const char* api) {
 void Context::Teardown() {
   active_.store(false, std::memory_order_release);
   if (vk_device_ == VK_NULL_HANDLE) return;
-  if (null_stream_ != nullptr) SynchronizeForDestroy("teardown");
+  if (null_stream_ != nullptr) Synchronize("teardown");
   if (worker_) worker_->Stop();
   DestroyObjects();
   if (worker_) worker_->Stop();  // tasks queued by the teardown itself ran inline
@@ -170,6 +170,8 @@ void Context::Teardown() {
   ReleaseAllMemory(this);
   if (uploads_) uploads_->Destroy();
   uploads_.reset();
+  // Nothing was submitted since Synchronize idled the queues.
+  DestroyBuried(TakeBuried());
   if (buffer_args_layout_ != VK_NULL_HANDLE)
     fn.vkDestroyPipelineLayout(vk_device_, buffer_args_layout_, nullptr);
   if (buffer_args_set_layout_ != VK_NULL_HANDLE)
@@ -379,23 +381,70 @@ KLresult Context::Synchronize(const char* api) {
     for (Stream* s : streams_) s->Retire();
   }
   worker_->Drain();
+  // The queues going idle also covers the driver's own bookkeeping of the
+  // finished work, which must be over before anything it used is destroyed:
+  // what was buried before the wait can go after it.
+  Buried buried = TakeBuried();
+  KLresult idle = WaitQueuesIdle(api);
+  if (result == KL_SUCCESS) result = idle;
+  DestroyBuried(buried);
+  if (uploads_) uploads_->Trim();
   if (result != KL_SUCCESS) return result;
   return AsyncError(api);
 }
 
-KLresult Context::SynchronizeForDestroy(const char* api) {
-  KLresult r = Synchronize(api);
-  // A timeline wait says the work is done; the queues going idle also covers
-  // the driver's own bookkeeping of it (lavapipe's queue thread touches
-  // finished command buffers after signalling), which must be over before
-  // buffers, pipelines or pools it used are destroyed.
+void Context::Bury(VkSemaphore semaphore) {
+  std::lock_guard<std::mutex> lock(graveyard_mu_);
+  buried_semaphores_.push_back(semaphore);
+}
+
+void Context::Bury(VkCommandPool pool) {
+  std::lock_guard<std::mutex> lock(graveyard_mu_);
+  buried_command_pools_.push_back(pool);
+}
+
+void Context::Bury(VkQueryPool pool) {
+  std::lock_guard<std::mutex> lock(graveyard_mu_);
+  buried_query_pools_.push_back(pool);
+}
+
+Context::Buried Context::TakeBuried() {
+  Buried b;
+  std::lock_guard<std::mutex> lock(graveyard_mu_);
+  b.semaphores.swap(buried_semaphores_);
+  b.command_pools.swap(buried_command_pools_);
+  b.query_pools.swap(buried_query_pools_);
+  return b;
+}
+
+void Context::DestroyBuried(const Buried& b) {
+  for (VkCommandPool p : b.command_pools) fn.vkDestroyCommandPool(vk_device_, p, nullptr);
+  for (VkQueryPool p : b.query_pools) fn.vkDestroyQueryPool(vk_device_, p, nullptr);
+  for (VkSemaphore s : b.semaphores) fn.vkDestroySemaphore(vk_device_, s, nullptr);
+}
+
+KLresult Context::WaitQueuesIdle(const char* api) {
+  KLresult result = KL_SUCCESS;
   for (auto& q : queues_) {
     std::lock_guard<std::mutex> lock(q->mu);
     VkResult w = fn.vkQueueWaitIdle(q->queue);
-    if (w != VK_SUCCESS) SetAsyncError(w, "vkQueueWaitIdle");
+    if (w != VK_SUCCESS) {
+      SetAsyncError(w, "vkQueueWaitIdle");
+      if (result == KL_SUCCESS) result = VkFail(w, api, "vkQueueWaitIdle");
+    }
   }
-  if (uploads_) uploads_->Trim();
-  return r;
+  return result;
+}
+
+void Context::LimitGraveyard(const char* api) {
+  {
+    std::lock_guard<std::mutex> lock(graveyard_mu_);
+    if (buried_semaphores_.size() + buried_command_pools_.size() + buried_query_pools_.size() <=
+        kMaxBuried)
+      return;
+  }
+  Buried buried = TakeBuried();
+  if (WaitQueuesIdle(api) == KL_SUCCESS) DestroyBuried(buried);
 }
 
 void Context::AddModule(Module* m) {

@@ -118,11 +118,23 @@ class Context : public keel::Object {
   // flushes the streams it must wait for and returns their end values.
   void LegacyDependencies(Stream* s, const char* api,
                           std::vector<std::pair<std::shared_ptr<Timeline>, uint64_t>>* deps);
-  // Waits for all work of all streams.
+  // Waits for all work of all streams, then for the queues to go idle, and
+  // destroys what was buried meanwhile. After it returns, objects that
+  // finished work used may be destroyed (klMemFree, klModuleUnload).
   KLresult Synchronize(const char* api);
-  // Synchronize, then waits for the queues to go idle: before destroying
-  // objects that finished work used (klMemFree, klModuleUnload, teardown).
-  KLresult SynchronizeForDestroy(const char* api);
+
+  // Objects the queues may still touch right after their work completed (a
+  // driver's queue thread can still be inside a semaphore's signal: lavapipe
+  // unlocks it after waking the waiters). Destroyed by the next Synchronize,
+  // once the queues are idle, or at teardown.
+  void Bury(VkSemaphore semaphore);
+  void Bury(VkCommandPool pool);
+  void Bury(VkQueryPool pool);
+  // Called after a stream or event is destroyed: a graveyard over
+  // kMaxBuried objects (programs that create and destroy streams without
+  // ever synchronizing the context) is emptied, waiting for idle queues.
+  void LimitGraveyard(const char* api);
+  static constexpr size_t kMaxBuried = 256;
 
   // Objects whose lifetime ends with the context.
   void AddModule(Module* m);
@@ -173,6 +185,23 @@ class Context : public keel::Object {
 
   std::mutex builtin_mu_;
   Module* builtin_ = nullptr;
+
+  // Buried objects (see Bury).
+  std::mutex graveyard_mu_;
+  std::vector<VkSemaphore> buried_semaphores_;
+  std::vector<VkCommandPool> buried_command_pools_;
+  std::vector<VkQueryPool> buried_query_pools_;
+  struct Buried {
+    std::vector<VkSemaphore> semaphores;
+    std::vector<VkCommandPool> command_pools;
+    std::vector<VkQueryPool> query_pools;
+  };
+  // Takes what is buried now; destroy it after the queues went idle.
+  Buried TakeBuried();
+  void DestroyBuried(const Buried& buried);
+  // Waits for every queue to go idle (never from the backend thread: a
+  // submit may wait for one of its host steps).
+  KLresult WaitQueuesIdle(const char* api);
 
   mutable std::mutex error_mu_;
   std::atomic<bool> has_async_error_{false};

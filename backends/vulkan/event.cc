@@ -2,7 +2,6 @@
 
 #include "common/services.h"
 #include "vulkan/context.h"
-#include "vulkan/host_worker.h"
 #include "vulkan/status.h"
 #include "vulkan/stream.h"
 
@@ -23,26 +22,10 @@ KLresult Event::Init(const char* api) {
 }
 
 void Event::Destroy() {
-  std::shared_ptr<Timeline> timeline;
-  uint64_t value = 0;
-  Target(&timeline, &value);
-  Context* context = context_;
-  VkQueryPool pool = pool_;
+  // A pending record may still write its timestamp: the pool goes when the
+  // queues are idle.
+  if (pool_ != VK_NULL_HANDLE) context_->Bury(pool_);
   delete this;
-  if (pool == VK_NULL_HANDLE) return;
-  auto destroy = [context, pool](bool) {
-    context->fn.vkDestroyQueryPool(context->device_handle(), pool, nullptr);
-  };
-  // A pending record still writes its timestamp into the pool.
-  if (timeline && timeline->Completed() < value) {
-    HostWorker::Task task;
-    task.wait = timeline;
-    task.wait_value = value;
-    task.run = destroy;
-    context->worker()->Enqueue(std::move(task));
-  } else {
-    destroy(true);
-  }
 }
 
 void Event::Target(std::shared_ptr<Timeline>* timeline, uint64_t* value) const {
@@ -213,8 +196,10 @@ KLresult klEventElapsedTime(float* pMilliseconds, KLevent hStart, KLevent hEnd) 
 
 KLresult klEventDestroy(KLevent hEvent) {
   Event* e = FromHandle<Event>(hEvent);
-  e->context()->RemoveEvent(e);
+  Context* c = e->context();
+  c->RemoveEvent(e);
   e->Destroy();
+  c->LimitGraveyard("klEventDestroy");
   return KL_SUCCESS;
 }
 

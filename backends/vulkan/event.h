@@ -30,7 +30,7 @@ class Event : public keel::Object {
 
   Event(Context* context, unsigned flags) : context_(context), flags_(flags) {}
   KLresult Init(const char* api);
-  // Destroys the event once the work that records it has completed.
+  // Destroys the event; its query pool goes when the queues are idle.
   void Destroy();
 
   Context* context() const { return context_; }

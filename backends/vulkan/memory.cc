@@ -398,7 +398,7 @@ KLresult klMemFree(KLcontext ctx, KLdeviceptr dptr) {
     }
   }
   // As cuMemFree: work still queued may use the memory, so wait for it.
-  KLresult sync = c->SynchronizeForDestroy(api);
+  KLresult sync = c->Synchronize(api);
   Allocation a;
   {
     std::unique_lock<std::shared_mutex> lock(c->memory_mu);
@@ -504,7 +504,7 @@ namespace {
 // Removes a pinned or registered block from its context, after the
 // context's work (which may still copy from it) has finished.
 KLresult ForgetHostBlock(Context* owner, void* p, bool registered, const char* api) {
-  KLresult sync = owner->SynchronizeForDestroy(api);
+  KLresult sync = owner->Synchronize(api);
   HostBlock* block = nullptr;
   {
     std::unique_lock<std::shared_mutex> lock(owner->memory_mu);

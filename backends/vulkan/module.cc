@@ -352,7 +352,7 @@ KLresult klModuleUnload(KLmodule hmod) {
   Module* m = FromHandle<Module>(hmod);
   Context* c = m->context();
   // Launches already queued may still use the module's pipelines.
-  KLresult r = c->SynchronizeForDestroy("klModuleUnload");
+  KLresult r = c->Synchronize("klModuleUnload");
   c->RemoveModule(m);
   m->Destroy();
   return r;

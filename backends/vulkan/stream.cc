@@ -18,7 +18,7 @@ constexpr size_t kMaxFreeCommandBuffers = 16;
 }  // namespace
 
 KLresult Stream::Init(const char* api) {
-  VkResult r = Timeline::Create(context_->device_handle(), &context_->fn, &timeline_);
+  VkResult r = Timeline::Create(context_, &timeline_);
   if (r != VK_SUCCESS) return VkFail(r, api, "vkCreateSemaphore (timeline)");
   VkCommandPoolCreateInfo info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
   info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT |
@@ -36,9 +36,8 @@ void Stream::Release() {
   std::lock_guard<std::mutex> lock(mu_);
   RetireLocked();
   arena_.ReleaseAll(context_->uploads());
-  // Destroying the pool frees its command buffers.
-  if (pool_ != VK_NULL_HANDLE)
-    context_->fn.vkDestroyCommandPool(context_->device_handle(), pool_, nullptr);
+  // Destroying the pool (when the queues are idle) frees its command buffers.
+  if (pool_ != VK_NULL_HANDLE) context_->Bury(pool_);
   pool_ = VK_NULL_HANDLE;
   open_ = VK_NULL_HANDLE;
   in_flight_.clear();
@@ -389,7 +388,9 @@ KLresult klStreamDestroy(KLstream hStream) {
   Stream* s = FromHandle<Stream>(hStream);
   if (s->is_null())
     return Fail(KL_ERROR_INVALID_HANDLE, "klStreamDestroy: the NULL stream cannot be destroyed");
-  s->context()->DestroyStream(s);
+  Context* c = s->context();
+  c->DestroyStream(s);
+  c->LimitGraveyard("klStreamDestroy");
   return KL_SUCCESS;
 }
 

@@ -1,10 +1,13 @@
 #include "vulkan/timeline.h"
 
+#include "vulkan/context.h"
+
 namespace keel {
 namespace vk {
 
-VkResult Timeline::Create(VkDevice device, const DeviceFunctions* fn,
-                          std::shared_ptr<Timeline>* out) {
+VkResult Timeline::Create(Context* context, std::shared_ptr<Timeline>* out) {
+  VkDevice device = context->device_handle();
+  const DeviceFunctions* fn = &context->fn;
   VkSemaphoreTypeCreateInfo type{VK_STRUCTURE_TYPE_SEMAPHORE_TYPE_CREATE_INFO};
   type.semaphoreType = VK_SEMAPHORE_TYPE_TIMELINE;
   type.initialValue = 0;
@@ -13,11 +16,11 @@ VkResult Timeline::Create(VkDevice device, const DeviceFunctions* fn,
   VkSemaphore semaphore = VK_NULL_HANDLE;
   VkResult r = fn->vkCreateSemaphore(device, &info, nullptr, &semaphore);
   if (r != VK_SUCCESS) return r;
-  out->reset(new Timeline(device, fn, semaphore));
+  out->reset(new Timeline(context, device, fn, semaphore));
   return VK_SUCCESS;
 }
 
-Timeline::~Timeline() { fn_->vkDestroySemaphore(device_, semaphore_, nullptr); }
+Timeline::~Timeline() { context_->Bury(semaphore_); }
 
 uint64_t Timeline::Completed(VkResult* result) const {
   uint64_t value = 0;

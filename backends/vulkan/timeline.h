@@ -1,6 +1,9 @@
 // A timeline semaphore shared by the objects that refer to it: a stream owns
 // one, and events keep the semaphore of the stream they were recorded on
-// alive after that stream is destroyed.
+// alive after that stream is destroyed. When the last reference goes, the
+// semaphore goes to its context's graveyard (Context::Bury): a driver may
+// still be inside its signal operation (lavapipe unlocks the semaphore after
+// waking its waiters), so it is destroyed only when the queues are idle.
 #ifndef KEEL_BACKENDS_VULKAN_TIMELINE_H_
 #define KEEL_BACKENDS_VULKAN_TIMELINE_H_
 
@@ -14,10 +17,11 @@
 namespace keel {
 namespace vk {
 
+class Context;
+
 class Timeline {
  public:
-  static VkResult Create(VkDevice device, const DeviceFunctions* fn,
-                         std::shared_ptr<Timeline>* out);
+  static VkResult Create(Context* context, std::shared_ptr<Timeline>* out);
   ~Timeline();
   Timeline(const Timeline&) = delete;
   Timeline& operator=(const Timeline&) = delete;
@@ -31,8 +35,9 @@ class Timeline {
   VkResult Signal(uint64_t value) const;
 
  private:
-  Timeline(VkDevice device, const DeviceFunctions* fn, VkSemaphore semaphore)
-      : device_(device), fn_(fn), semaphore_(semaphore) {}
+  Timeline(Context* context, VkDevice device, const DeviceFunctions* fn, VkSemaphore semaphore)
+      : context_(context), device_(device), fn_(fn), semaphore_(semaphore) {}
+  Context* context_;
   VkDevice device_;
   const DeviceFunctions* fn_;
   VkSemaphore semaphore_;
