@@ -299,13 +299,25 @@ bool Module::Index(std::string* error) {
   // Functions must be complete: a module cut at an instruction boundary
   // passes the walk above but ends inside (or between) function bodies.
   int functions = 0;
+  bool seen_function = false;
   for (const Instruction& inst : instructions_) {
-    if (inst.opcode == OpFunction) ++functions;
-    if (inst.opcode == OpFunctionEnd) --functions;
+    if (inst.opcode == OpFunction) {
+      ++functions;
+      seen_function = true;
+    }
     if (functions < 0 || functions > 1) {
       *error = Format("unbalanced OpFunction/OpFunctionEnd at word %u", inst.offset);
       return false;
     }
+    // The logical layout: once functions begin, everything is inside one
+    // (debug line markers and OpNop excepted).
+    if (seen_function && functions == 0 && inst.opcode != 0 /*OpNop*/ &&
+        inst.opcode != 8 /*OpLine*/ && inst.opcode != 317 /*OpNoLine*/) {
+      *error = Format("instruction at word %u (opcode %u) lies between functions", inst.offset,
+                      inst.opcode);
+      return false;
+    }
+    if (inst.opcode == OpFunctionEnd) --functions;
     if (inst.opcode == OpFunctionCall && operand_count(inst) >= 3) {
       const Instruction* callee = Definition(operands(inst)[2]);
       if (callee == nullptr || callee->opcode != OpFunction) {

@@ -192,16 +192,15 @@ KLresult Module::Load(Context* context, const void* image, size_t size, const ch
     const bool in_buffer = info.block_bytes > device->max_push_constants;
     VkShaderModule shader = VK_NULL_HANDLE;
     if (!in_buffer || buffer_args_possible) {
+      // The kernel's own module is checked like the image it came from.
       std::vector<uint32_t> code = ExtractEntryPoint(m->spirv_, ep);
-      if (in_buffer) {
-        spirv::Module single;
-        if (!single.Parse(code, &error)) {
-          message = Format("%s: extracting kernel \"%s\": %s", api, ep.name.c_str(), error.c_str());
-          m.release()->Destroy();
-          return fail(KL_ERROR_INVALID_IMAGE);
-        }
-        code = MovePushConstantsToStorageBuffer(single);
+      spirv::Module single;
+      if (!single.Parse(code, &error)) {
+        message = Format("%s: extracting kernel \"%s\": %s", api, ep.name.c_str(), error.c_str());
+        m.release()->Destroy();
+        return fail(KL_ERROR_INVALID_IMAGE);
       }
+      if (in_buffer) code = MovePushConstantsToStorageBuffer(single);
       VkShaderModuleCreateInfo create{VK_STRUCTURE_TYPE_SHADER_MODULE_CREATE_INFO};
       create.codeSize = code.size() * 4;
       create.pCode = code.data();

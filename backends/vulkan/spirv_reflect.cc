@@ -845,15 +845,22 @@ std::vector<uint32_t> ExtractEntryPoint(const Module& m, const EntryPoint& entry
   };
 
   std::vector<uint32_t> out(m.words().begin(), m.words().begin() + kHeaderWords);
+  bool kept_entry = false;
   for (size_t i = 0; i < insts.size(); ++i) {
     const Instruction& inst = insts[i];
     const uint32_t* ops = m.operands(inst);
     if (in_dropped_function[i]) continue;
     bool keep = true;
     switch (inst.opcode) {
-      case OpEntryPoint:
-        keep = ops[1] == entry.function;
+      case OpEntryPoint: {
+        // This entry point only (another may share its function).
+        std::string name;
+        uint32_t next = 0;
+        keep = !kept_entry && ops[1] == entry.function && ops[0] == entry.model &&
+               ReadString(ops, m.operand_count(inst), 2, &name, &next) && name == entry.name;
+        kept_entry = kept_entry || keep;
         break;
+      }
       case OpExecutionMode:
       case OpExecutionModeId:
         keep = ops[0] == entry.function;
@@ -956,6 +963,9 @@ std::vector<uint32_t> MovePushConstantsToStorageBuffer(const Module& m) {
   // Splice: capabilities (and the extension) after the last OpCapability,
   // decorations at the end of the annotation section.
   if (annotations_end == 0) annotations_end = body.size();
+  // Only a module out of the logical layout (types before capabilities) can
+  // get here; keep the splice points in order rather than trust it.
+  if (annotations_end < last_capability_end) annotations_end = last_capability_end;
   std::vector<uint32_t> out;
   out.reserve(body.size() + capabilities.size() + extensions.size() + decorations.size());
   out.insert(out.end(), body.begin(), body.begin() + static_cast<long>(last_capability_end));
