@@ -32,6 +32,7 @@ uint64_t Mask(uint64_t v, uint32_t width) {
 }
 
 int64_t SignExtend(uint64_t v, uint32_t width) {
+  if (width == 0) return 0;  // a malformed integer type: no bits
   if (width >= 64) return static_cast<int64_t>(v);
   uint64_t sign = uint64_t{1} << (width - 1);
   return static_cast<int64_t>((Mask(v, width) ^ sign) - sign);
@@ -217,7 +218,7 @@ bool Reflection::EvaluateDepth(uint32_t id, const SpecValues& spec, uint64_t* va
   switch (op) {
     case kUConvert: r = a[0]; break;
     case kSConvert: r = static_cast<uint64_t>(sa); break;
-    case kSNegate: r = static_cast<uint64_t>(-sa); break;
+    case kSNegate: r = uint64_t{0} - a[0]; break;  // two's complement, no signed overflow
     case kIAdd: r = a[0] + a[1]; break;
     case kISub: r = a[0] - a[1]; break;
     case kIMul: r = a[0] * a[1]; break;
@@ -232,6 +233,13 @@ bool Reflection::EvaluateDepth(uint32_t id, const SpecValues& spec, uint64_t* va
       }
       if (op == kUDiv) r = Mask(a[0], wa) / Mask(a[1], wa);
       if (op == kUMod) r = Mask(a[0], wa) % Mask(a[1], wa);
+      // INT64_MIN / -1 overflows in C++: the SPIR-V result wraps to INT64_MIN
+      // (and the remainder is 0).
+      if (sb == -1) {
+        if (op == kSDiv) r = uint64_t{0} - static_cast<uint64_t>(sa);
+        if (op == kSRem || op == kSMod) r = 0;
+        break;
+      }
       if (op == kSDiv) r = static_cast<uint64_t>(sa / sb);
       if (op == kSRem) r = static_cast<uint64_t>(sa % sb);
       if (op == kSMod) {
@@ -302,6 +310,10 @@ bool Reflection::ExplicitLayout(uint32_t type, Layout* out, std::string* error,
       Layout c;
       if (!ExplicitLayout(ops[1], &c, error, depth + 1)) return false;
       uint32_t n = ops[2];
+      if (n < 2 || n > 16) {
+        *error = Format("vector type %u has %u components", type, n);
+        return false;
+      }
       out->size = c.size * n;
       // CUDA's vector types align to their size (float2: 8, float4: 16);
       // a 3-vector aligns as its component (float3: 4).
@@ -561,6 +573,14 @@ bool Reflection::PushBlock(const EntryPoint& entry, KernelInfo* info, std::strin
     }
     if (offsets[i] < info->params_base) {
       *error = Format("entry point \"%s\": a parameter overlaps the hidden header", entry.name.c_str());
+      return false;
+    }
+    // Blocks are at most a few KiB (KEEL_VULKAN_MAX_PARAM_BYTES); larger
+    // numbers come from damaged types and would overflow the 32-bit sizes.
+    constexpr uint64_t kMaxBlockBytes = 1u << 20;
+    if (layout.size > kMaxBlockBytes || offsets[i] + layout.size > kMaxBlockBytes) {
+      *error = Format("entry point \"%s\": parameter %u ends past %llu bytes", entry.name.c_str(),
+                      i, static_cast<unsigned long long>(kMaxBlockBytes));
       return false;
     }
     KernelParam p;
