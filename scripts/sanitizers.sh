@@ -31,7 +31,9 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:strict_string_checks=1:check_initialization_order=1}
 export TSAN_OPTIONS=${TSAN_OPTIONS:-second_deadlock_stack=1:halt_on_error=1}
 
-lean=(-DKEEL_BACKEND_CUDA=OFF -DKEEL_BACKEND_LEVEL_ZERO=OFF -DKEEL_BUILD_SAMPLES=OFF)
+# No nvcc, no OpenCL clang: the CUDA and Level Zero conformance kernels are not
+# needed here.
+lean=(-DKEEL_BACKEND_CUDA=OFF -DKEEL_BACKEND_LEVEL_ZERO=OFF -DKEEL_BUILD_SAMPLES=OFF -DKEEL_NVCC=OFF -DKEEL_ZE_CLANG=OFF)
 # Everything the loader tests and the Vulkan conformance run need: the loader
 # test directory (its suites, fakes, test libkeels, keel-info), the Vulkan
 # plugin, and keel-conformance with its kernels.

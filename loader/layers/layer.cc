@@ -86,8 +86,6 @@ std::vector<std::string> LayerNames() {
   return names;
 }
 
-const std::vector<std::string>& EnabledLayers() { return Selected().enabled; }
-
 void InstallLayers(Backend& b) {
   const std::vector<std::string>& enabled = Selected().enabled;
   if (enabled.empty()) return;
@@ -101,6 +99,9 @@ void InstallLayers(Backend& b) {
     for (const std::string& name : enabled) on = on || name == layer->name;
     if (!on) continue;
     next = layer->make_table(b, next);
+    // Kept reachable for the life of the process (LeakSanitizer-clean).
+    static std::vector<const KLdispatchTable*>& tables = *new std::vector<const KLdispatchTable*>();
+    tables.push_back(next);
     chain = std::string(layer->name) + " -> " + chain;
   }
   std::memcpy(b.table, next, sizeof(KLdispatchTable));

@@ -98,9 +98,6 @@ std::vector<std::string> LayerNames();
 // layers into b.table. Does nothing when none is selected.
 void InstallLayers(Backend& b);
 
-// The names of the layers installed (for keel-info and the log); empty when off.
-const std::vector<std::string>& EnabledLayers();
-
 // For layers that find the next table from the table a handle points at:
 // one entry per backend, searched linearly (there are a handful).
 class NextTables {
