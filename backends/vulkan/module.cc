@@ -310,7 +310,11 @@ KLresult klModuleLoadDataEx(KLcontext ctx, KLmodule* module, const void* image, 
   char* info_log = nullptr;
   char* error_log = nullptr;
   for (unsigned int i = 0; i < numOptions; ++i) {
-    int o = static_cast<int>(options[i]);
+    // Read as an int: a value outside the enum is the caller's error to
+    // report, and loading it as a KLjit_option would be undefined.
+    int o = 0;
+    static_assert(sizeof(KLjit_option) == sizeof(int), "KLjit_option is an int");
+    std::memcpy(&o, &options[i], sizeof o);
     if (o < 0 || o > KL_JIT_CACHE_MODE)
       return Fail(KL_ERROR_INVALID_VALUE, "%s: options[%u] = %d is not a KLjit_option", api, i, o);
     switch (o) {
