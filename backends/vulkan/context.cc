@@ -1,6 +1,8 @@
 #include "vulkan/context.h"
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <cstring>
 
 #include <keel/keel_vulkan.h>
@@ -216,6 +218,30 @@ void Context::DestroyObjects() {
   }
 }
 
+VkResult Context::Wait(const Timeline& timeline, uint64_t value, bool blocking) const {
+  const unsigned sched = flags_ & KL_CTX_SCHED_MASK;
+  const bool cpu_device = device_->properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
+  bool poll = !blocking && (sched == KL_CTX_SCHED_SPIN || sched == KL_CTX_SCHED_YIELD ||
+                            (sched == KL_CTX_SCHED_AUTO && !cpu_device));
+  if (poll) {
+    // AUTO polls for at most this long before sleeping.
+    constexpr auto kAutoPoll = std::chrono::milliseconds(2);
+    const auto deadline = std::chrono::steady_clock::now() + kAutoPoll;
+    for (uint32_t i = 0;; ++i) {
+      VkResult r = VK_SUCCESS;
+      uint64_t done = timeline.Completed(&r);
+      if (r != VK_SUCCESS) return r;
+      if (done >= value) return VK_SUCCESS;
+      if (sched == KL_CTX_SCHED_SPIN) continue;
+      std::this_thread::yield();
+      if (sched == KL_CTX_SCHED_AUTO && (i & 63) == 63 &&
+          std::chrono::steady_clock::now() > deadline)
+        break;
+    }
+  }
+  return timeline.Wait(value);
+}
+
 KLresult Context::CheckActive(const char* api) const {
   if (active()) return KL_SUCCESS;
   return Fail(KL_ERROR_CONTEXT_IS_DESTROYED,
@@ -365,7 +391,7 @@ KLresult Context::Synchronize(const char* api) {
     for (Stream* s : streams_) flush(s);
   }
   for (auto& end : ends) {
-    VkResult r = end.first->Wait(end.second);
+    VkResult r = Wait(*end.first, end.second);
     if (r != VK_SUCCESS) {
       SetAsyncError(r, "vkWaitSemaphores");
       if (result == KL_SUCCESS) result = VkFail(r, api, "vkWaitSemaphores");
@@ -643,8 +669,8 @@ KLresult klDevicePrimaryCtxSetFlags(KLdevice dev, unsigned int flags) {
     return Fail(KL_ERROR_INVALID_VALUE, "klDevicePrimaryCtxSetFlags: unknown flags 0x%x", flags);
   Device* d = FromHandle<Device>(dev);
   std::lock_guard<std::mutex> lock(d->primary_mu);
-  // Scheduling flags only say how the host waits; vkWaitSemaphores blocks
-  // in every case, so the flags are stored and reported.
+  // Scheduling flags choose how the host waits (Context::Wait); they take
+  // effect at once.
   d->primary_flags = flags;
   if (d->primary != nullptr) d->primary->set_flags(flags);
   return KL_SUCCESS;

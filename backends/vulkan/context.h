@@ -105,6 +105,15 @@ class Context : public keel::Object {
   VkPipelineLayout buffer_args_layout() const { return buffer_args_layout_; }
   bool FindMemoryType(uint32_t type_bits, MemoryKind kind, uint32_t* index) const;
 
+  // Blocks the calling thread until `timeline` reaches `value`, as the
+  // context's scheduling flags say: KL_CTX_SCHED_SPIN polls, _YIELD polls
+  // yielding the thread, _BLOCKING_SYNC (or `blocking`) sleeps in
+  // vkWaitSemaphores, _AUTO polls for a short while on GPUs (drivers can be
+  // slow to wake a sleeping waiter: short work then costs more in the wake-up
+  // than on the device) and then sleeps; on CPU devices it sleeps at once,
+  // leaving the cores to the driver's threads.
+  VkResult Wait(const Timeline& timeline, uint64_t value, bool blocking = false) const;
+
   // Errors of asynchronous work (device lost in a wait or submit) stick to
   // the context and are returned by later synchronizing calls.
   void SetAsyncError(VkResult result, const char* vk_call);

@@ -81,7 +81,8 @@ KLresult Event::Synchronize(const char* api) const {
   uint64_t value = 0;
   Target(&timeline, &value);
   if (!timeline) return KL_SUCCESS;
-  VkResult r = timeline->Wait(value);
+  // KL_EVENT_BLOCKING_SYNC sleeps; other events wait as their context says.
+  VkResult r = context_->Wait(*timeline, value, (flags_ & KL_EVENT_BLOCKING_SYNC) != 0);
   if (r != VK_SUCCESS) {
     context_->SetAsyncError(r, "vkWaitSemaphores");
     return VkFail(r, api, "vkWaitSemaphores");

@@ -194,7 +194,7 @@ KLresult ReadbackSync(Context* c, void* dst, const BufferRange& src, size_t n, c
   } pending[2];
   auto copy_out = [&](Pending& p) {
     if (p.size == 0 || r != KL_SUCCESS) return;
-    VkResult w = s->timeline()->Wait(p.value);
+    VkResult w = c->Wait(*s->timeline(), p.value);
     if (w != VK_SUCCESS) {
       c->SetAsyncError(w, "vkWaitSemaphores");
       r = VkFail(w, api, "vkWaitSemaphores");

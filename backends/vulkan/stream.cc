@@ -234,7 +234,10 @@ KLresult Stream::FlushLocked(const char* api) {
     wait_stages[waits] = VK_PIPELINE_STAGE_ALL_COMMANDS_BIT;
     ++waits;
   };
-  if (last_value_ > 0) add_wait(timeline_->handle(), last_value_);
+  // (Skipped when that value is already reached: a wait costs the device
+  // some scheduling even then.)
+  if (last_value_ > 0 && timeline_->Completed() < last_value_)
+    add_wait(timeline_->handle(), last_value_);
   for (auto& dep : open_waits_) {
     if (waits < 16 || find_wait(dep.first->handle()) >= 0) {
       add_wait(dep.first->handle(), dep.second);
@@ -281,7 +284,7 @@ KLresult Stream::WaitLocked(const char* api, uint64_t value) {
     KLresult r = FlushLocked(api);
     if (r != KL_SUCCESS) return r;
   }
-  VkResult r = timeline_->Wait(value);
+  VkResult r = context_->Wait(*timeline_, value);
   if (r != VK_SUCCESS) {
     context_->SetAsyncError(r, "vkWaitSemaphores");
     return VkFail(r, api, "vkWaitSemaphores");
@@ -316,7 +319,7 @@ KLresult Stream::Synchronize(const char* api) {
   uint64_t value = 0;
   KLresult r = FlushEnd(api, &value);
   if (r != KL_SUCCESS) return r;
-  VkResult w = timeline_->Wait(value);
+  VkResult w = context_->Wait(*timeline_, value);
   if (w != VK_SUCCESS) {
     context_->SetAsyncError(w, "vkWaitSemaphores");
     return VkFail(w, api, "vkWaitSemaphores");

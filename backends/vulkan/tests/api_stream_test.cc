@@ -210,6 +210,38 @@ TEST_F(StreamTest, BlockingStreamsSynchronizeWithTheNullStream) {
   KL_EXPECT(klStreamDestroy(blocking));
 }
 
+// Every scheduling flag waits correctly (spinning, yielding, sleeping).
+TEST_F(StreamTest, EverySchedulingFlagWaits) {
+  for (unsigned sched : {KL_CTX_SCHED_AUTO, KL_CTX_SCHED_SPIN, KL_CTX_SCHED_YIELD,
+                         KL_CTX_SCHED_BLOCKING_SYNC}) {
+    KLcontext ctx = nullptr;
+    KL_ASSERT(klCtxCreate(&ctx, sched, device_));
+    KLmodule m = nullptr;
+    KL_ASSERT(klModuleLoad(&m, KernelPath("basic").c_str()));
+    KLfunction fill = nullptr;
+    KL_ASSERT(klModuleGetFunction(&fill, m, "fill_u32"));
+    KLdeviceptr out = 0;
+    KL_ASSERT(klMemAlloc(&out, 4096 * 4));
+    KLstream s = nullptr;
+    KL_ASSERT(klStreamCreate(&s, 0));
+    KLevent e = nullptr;
+    KL_ASSERT(klEventCreate(&e, KL_EVENT_BLOCKING_SYNC));
+    uint32_t n = 4096;
+    for (uint32_t v = 1; v <= 3; ++v) {
+      void* args[] = {&out, &v, &n};
+      KL_ASSERT(klLaunchKernel(fill, 16, 1, 1, 256, 1, 1, 0, s, args, nullptr));
+      KL_ASSERT(klEventRecord(e, s));
+      KL_ASSERT(klEventSynchronize(e));
+      KL_ASSERT(klStreamSynchronize(s));
+    }
+    std::vector<uint32_t> h(4096);
+    KL_ASSERT(klMemcpyDtoH(h.data(), out, h.size() * 4));
+    for (uint32_t x : h) ASSERT_EQ(x, 3u) << "sched " << sched;
+    KL_EXPECT(klCtxSynchronize());
+    KL_EXPECT(klCtxDestroy(ctx));
+  }
+}
+
 TEST_F(StreamTest, StreamCreateErrors) {
   KLstream s = nullptr;
   EXPECT_EQ(klStreamCreate(&s, 0x10), KL_ERROR_INVALID_VALUE);
