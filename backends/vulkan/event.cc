@@ -51,12 +51,11 @@ KLresult Event::Record(Stream* stream, const char* api) {
     fn.vkCmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, pool_,
                            static_cast<uint32_t>(slot));
   }
-  // Recording an event submits what the stream has batched: the event's
-  // value must be reachable by anyone who waits for it.
-  KLresult r = rec.Flush();
+  // The event's value is the end of the stream's work so far, possibly in
+  // the open batch: it is submitted when someone needs it (EnsureSubmitted),
+  // so recording costs no submit.
   uint64_t value = rec.end_value();
   KLresult f = rec.Finish();
-  if (r != KL_SUCCESS) return r;
   if (f != KL_SUCCESS) return f;
   std::lock_guard<std::mutex> lock(mu_);
   timeline_ = stream->timeline();
@@ -70,6 +69,8 @@ KLresult Event::Query(const char* api) const {
   uint64_t value = 0;
   Target(&timeline, &value);
   if (!timeline) return KL_SUCCESS;
+  KLresult r = timeline->EnsureSubmitted(value, api);
+  if (r != KL_SUCCESS) return r;
   VkResult status = VK_SUCCESS;
   uint64_t done = timeline->Completed(&status);
   if (status != VK_SUCCESS) return VkFail(status, api, "vkGetSemaphoreCounterValue");
@@ -81,6 +82,8 @@ KLresult Event::Synchronize(const char* api) const {
   uint64_t value = 0;
   Target(&timeline, &value);
   if (!timeline) return KL_SUCCESS;
+  KLresult submitted = timeline->EnsureSubmitted(value, api);
+  if (submitted != KL_SUCCESS) return submitted;
   // KL_EVENT_BLOCKING_SYNC sleeps; other events wait as their context says.
   VkResult r = context_->Wait(*timeline, value, (flags_ & KL_EVENT_BLOCKING_SYNC) != 0);
   if (r != VK_SUCCESS) {
@@ -180,9 +183,12 @@ KLresult klEventElapsedTime(float* pMilliseconds, KLevent hStart, KLevent hEnd) 
   if (!t0 || !t1)
     return Fail(KL_ERROR_INVALID_VALUE, "%s: the %s event was never recorded", api,
                 t0 ? "end" : "start");
+  KLresult r = t0->EnsureSubmitted(v0, api);
+  if (r == KL_SUCCESS) r = t1->EnsureSubmitted(v1, api);
+  if (r != KL_SUCCESS) return r;
   if (t0->Completed() < v0 || t1->Completed() < v1) return KL_ERROR_NOT_READY;
   uint64_t a = 0, b = 0;
-  KLresult r = start->Timestamp(api, &a);
+  r = start->Timestamp(api, &a);
   if (r == KL_SUCCESS) r = end->Timestamp(api, &b);
   if (r != KL_SUCCESS) return r;
   // Timestamps count modulo 2^timestampValidBits.

@@ -20,6 +20,7 @@ constexpr size_t kMaxFreeCommandBuffers = 16;
 KLresult Stream::Init(const char* api) {
   VkResult r = Timeline::Create(context_, &timeline_);
   if (r != VK_SUCCESS) return VkFail(r, api, "vkCreateSemaphore (timeline)");
+  timeline_->SetOwner(this);
   VkCommandPoolCreateInfo info{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
   info.flags = VK_COMMAND_POOL_CREATE_RESET_COMMAND_BUFFER_BIT |
                VK_COMMAND_POOL_CREATE_TRANSIENT_BIT;
@@ -33,6 +34,8 @@ KLresult Stream::Init(const char* api) {
 }
 
 void Stream::Release() {
+  // Not under mu_: waiters take the timeline's owner lock, then mu_.
+  if (timeline_) timeline_->SetOwner(nullptr);
   std::lock_guard<std::mutex> lock(mu_);
   RetireLocked();
   arena_.ReleaseAll(context_->uploads());
@@ -346,6 +349,12 @@ KLresult Stream::Query(const char* api) {
   return context_->AsyncError(api);
 }
 
+KLresult Stream::FlushTo(uint64_t value, const char* api) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (value <= last_value_) return KL_SUCCESS;
+  return FlushLocked(api);
+}
+
 KLresult Stream::FlushEnd(const char* api, uint64_t* value) {
   std::lock_guard<std::mutex> lock(mu_);
   KLresult r = FlushLocked(api);
@@ -430,6 +439,10 @@ KLresult klStreamWaitEvent(KLcontext ctx, KLstream hStream, KLevent hEvent, unsi
   e->Target(&timeline, &value);
   if (!timeline || value == 0 || timeline == s->timeline()) return KL_SUCCESS;
   if (timeline->Completed() >= value) return KL_SUCCESS;
+  // The record may sit in the other stream's open batch: submit it first, so
+  // this stream never waits for a batch nobody will submit.
+  r = timeline->EnsureSubmitted(value, api);
+  if (r != KL_SUCCESS) return r;
   Stream::Recording rec(s, api, false);
   rec.AddWait(timeline, value);
   return rec.Finish();

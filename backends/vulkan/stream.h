@@ -4,9 +4,10 @@
 // Commands of a stream are recorded into its open batch, each separated from
 // the previous one by a memory barrier, so the batch runs in stream order.
 // A batch is submitted ("flushed") when the stream is synchronized or
-// queried, an event is recorded on it, another stream waits for it, a host
-// step follows, it reaches kMaxBatchCommands, or the stream's earlier work
-// has finished (then waiting would only leave the GPU idle). Each submit
+// queried, someone waits for an event recorded in it (event query,
+// synchronize, elapsed time, another stream's wait), a host step follows, it
+// reaches kMaxBatchCommands, or the stream's earlier work has finished (then
+// waiting would only leave the GPU idle). Recording an event does not submit. Each submit
 // signals the next value of the stream's timeline and waits for the previous
 // one, so batches run in order even when several streams share a queue.
 //
@@ -105,6 +106,8 @@ class Stream : public keel::Object {
   KLresult Query(const char* api);
   // Flushes and returns the value that marks the current end of the stream.
   KLresult FlushEnd(const char* api, uint64_t* value);
+  // Submits the open batch if its value is <= `value` and not yet submitted.
+  KLresult FlushTo(uint64_t value, const char* api);
   // Recycles the batches (and staging) whose work has completed.
   void Retire();
 

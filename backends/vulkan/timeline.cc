@@ -1,6 +1,7 @@
 #include "vulkan/timeline.h"
 
 #include "vulkan/context.h"
+#include "vulkan/stream.h"
 
 namespace keel {
 namespace vk {
@@ -42,6 +43,23 @@ VkResult Timeline::Signal(uint64_t value) const {
   info.semaphore = semaphore_;
   info.value = value;
   return fn_->vkSignalSemaphore(device_, &info);
+}
+
+}  // namespace vk
+}  // namespace keel
+
+namespace keel {
+namespace vk {
+
+void Timeline::SetOwner(Stream* stream) {
+  std::lock_guard<std::mutex> lock(owner_mu_);
+  owner_ = stream;
+}
+
+KLresult Timeline::EnsureSubmitted(uint64_t value, const char* api) {
+  std::lock_guard<std::mutex> lock(owner_mu_);
+  if (owner_ == nullptr) return KL_SUCCESS;
+  return owner_->FlushTo(value, api);
 }
 
 }  // namespace vk

@@ -11,6 +11,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
+
+#include <keel/keel.h>
 
 #include "vulkan/symbols.h"
 
@@ -18,6 +21,7 @@ namespace keel {
 namespace vk {
 
 class Context;
+class Stream;
 
 class Timeline {
  public:
@@ -34,6 +38,14 @@ class Timeline {
   // Host signal (after a host step ran).
   VkResult Signal(uint64_t value) const;
 
+  // The stream whose batches signal this timeline: events recorded on it
+  // refer to values of its open batch, submitted on demand. Cleared when the
+  // stream is destroyed (everything it recorded is submitted by then).
+  void SetOwner(Stream* stream);
+  // Submits the owner's open batch if `value` is not submitted yet, so a
+  // waiter on `value` cannot wait for a batch nobody will submit.
+  KLresult EnsureSubmitted(uint64_t value, const char* api);
+
  private:
   Timeline(Context* context, VkDevice device, const DeviceFunctions* fn, VkSemaphore semaphore)
       : context_(context), device_(device), fn_(fn), semaphore_(semaphore) {}
@@ -41,6 +53,8 @@ class Timeline {
   VkDevice device_;
   const DeviceFunctions* fn_;
   VkSemaphore semaphore_;
+  std::mutex owner_mu_;  // taken before the owner's lock, never after
+  Stream* owner_ = nullptr;
 };
 
 }  // namespace vk
