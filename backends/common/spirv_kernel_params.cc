@@ -57,6 +57,10 @@ bool SizeOf(const Module& module, uint32_t type_id, size_t pointer_size, int dep
     case OpTypeVector: {
       size_t es, ea;
       if (n < 3 || !SizeOf(module, ops[1], pointer_size, depth + 1, &es, &ea)) return false;
+      // SPIR-V vectors have 2 or more components (4 without the Vector16
+      // capability's 8 and 16); anything else is malformed, and a 0 would
+      // become a zero alignment that AlignUp divides by.
+      if (ops[2] < 2 || ops[2] > 16 || es == 0) return false;
       uint32_t count = ops[2] == 3 ? 4 : ops[2];  // OpenCL: 3-vectors take the room of 4
       *size = *alignment = es * count;
       return true;
