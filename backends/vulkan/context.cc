@@ -453,10 +453,13 @@ KLresult Context::WaitQueuesIdle(const char* api) {
   KLresult result = KL_SUCCESS;
   for (auto& q : queues_) {
     std::lock_guard<std::mutex> lock(q->mu);
+    if (!q->busy) continue;
     VkResult w = fn.vkQueueWaitIdle(q->queue);
     if (w != VK_SUCCESS) {
       SetAsyncError(w, "vkQueueWaitIdle");
       if (result == KL_SUCCESS) result = VkFail(w, api, "vkQueueWaitIdle");
+    } else {
+      q->busy = false;
     }
   }
   return result;

@@ -33,6 +33,9 @@ class UploadPool;
 struct Queue {
   VkQueue queue = VK_NULL_HANDLE;
   std::mutex mu;  // vkQueueSubmit needs external synchronization
+  // Something was submitted since the queue was last waited idle (under mu):
+  // idle waits skip queues that have nothing to wait for.
+  bool busy = false;
 };
 
 enum class MemoryKind {

@@ -270,6 +270,7 @@ KLresult Stream::FlushLocked(const char* api) {
   {
     std::lock_guard<std::mutex> queue_lock(queue_->mu);
     r = fn.vkQueueSubmit(queue_->queue, 1, &submit, VK_NULL_HANDLE);
+    queue_->busy = true;
   }
   open_waits_.clear();
   if (r != VK_SUCCESS) {
