@@ -1,13 +1,18 @@
 #!/usr/bin/env bash
 # Shared by demo.sh and test.sh: installs the Debian packages Keel needs when
 # they are missing, then configures and builds the `release` preset.
-# Usage: scripts/setup.sh [preset]   (default: release)
+# Usage: scripts/setup.sh [preset]          (default: release)
+#        scripts/setup.sh --packages-only   (the Debian packages only; used by
+#                                            scripts/sanitizers.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-release}
 
 # Build tools, GoogleTest, Vulkan (headers, loader, lavapipe, validation
-# layers, GLSL and SPIR-V tools), pkg-config for the install test.
+# layers, GLSL and SPIR-V tools), pkg-config for the install test, clang and
+# its runtimes for the fuzz targets. The sanitizer stages (asan, tsan presets)
+# build with g++, whose libgcc-*-dev brings libasan, libubsan, liblsan and
+# libtsan.
 packages=(cmake ninja-build g++ pkg-config libgtest-dev libgmock-dev
           libvulkan-dev mesa-vulkan-drivers vulkan-validationlayers
           glslc glslang-tools spirv-tools doxygen
@@ -24,6 +29,8 @@ if ((${#missing[@]})); then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+[ "$preset" = "--packages-only" ] && exit 0
 
 # Level Zero backend: its loader and headers, the kernel compilers, PoCL, and
 # the Level Zero null driver built from Debian's source (cached in build/ze-null).
