@@ -12,6 +12,7 @@
 #include "common/services.h"
 #include "cuda/entry_points.h"
 #include "cuda/objects.h"
+#include "cuda/staging.h"
 #include "cuda/status.h"
 
 namespace keel::cuda {
@@ -25,6 +26,9 @@ CUresult BindSlow(CUcontext ctx) {
 }
 
 void FreeContextObjects(Context* ctx) {
+  // The native context is gone (or its objects were destroyed before this
+  // call): the staging set, if any is left, is only forgotten.
+  ReleaseStaging(ctx, false);
   std::lock_guard<std::mutex> lock(ctx->mutex);
   for (Module* m : ctx->modules) FreeModule(m);
   for (Stream* s : ctx->streams) delete s;
@@ -45,6 +49,7 @@ void DestroyContextObjects(Context* ctx) {
       if (r != CUDA_SUCCESS) Log(KL_LOG_WARN, "releasing the primary context: %s: %s", what, CudaErrorName(r));
     };
     check(cu.CtxSynchronize(), "cuCtxSynchronize");
+    ReleaseStaging(ctx, true);
     for (Module* m : ctx->modules) check(cu.ModuleUnload(m->cu), "cuModuleUnload");
     for (Stream* s : ctx->streams) check(cu.StreamDestroy(s->cu), "cuStreamDestroy");
     for (Event* e : ctx->events) check(cu.EventDestroy(e->cu), "cuEventDestroy");
@@ -98,6 +103,9 @@ KLresult klCtxDestroy(KLcontext hctx) {
   if (Bind(ctx->cu) == CUDA_SUCCESS) {
     CUresult r = cu.CtxSynchronize();
     if (r != CUDA_SUCCESS) Log(KL_LOG_WARN, "klCtxDestroy: cuCtxSynchronize: %s", CudaErrorName(r));
+    // Pinned staging buffers are freed while their context exists; the copy
+    // pool stops here if no other context uses it.
+    ReleaseStaging(ctx, true);
   }
   KEEL_CU_TRY("klCtxDestroy", CtxDestroy, (ctx->cu));
   FreeContextObjects(ctx);

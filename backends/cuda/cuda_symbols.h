@@ -81,6 +81,8 @@
   X(MemFreeHost, 2000, REQUIRED, (void* p))                                                      \
   X(MemHostRegister, 6050, REQUIRED, (void* p, size_t bytesize, unsigned int flags))             \
   X(MemHostUnregister, 4000, REQUIRED, (void* p))                                                \
+  X(PointerGetAttributes, 7000, REQUIRED,                                                        \
+    (unsigned int numAttributes, CUpointer_attribute* attributes, void** data, CUdeviceptr ptr)) \
   X(MemcpyHtoD, 3020, REQUIRED, (CUdeviceptr dst, const void* src, size_t bytes))                \
   X(MemcpyDtoH, 3020, REQUIRED, (void* dst, CUdeviceptr src, size_t bytes))                      \
   X(MemcpyDtoD, 3020, REQUIRED, (CUdeviceptr dst, CUdeviceptr src, size_t bytes))                \

@@ -3,11 +3,15 @@
 // Device pointers are CUDA's own (unified addressing), so copies need no
 // translation: each call checks what Keel requires beyond CUDA (NULL host
 // pointers, zero sizes, alignment), binds the context and calls the driver.
+// Large copies from or to pageable host memory go through pinned staging
+// buffers instead (staging.h): one compare on the size decides whether a
+// copy is even looked at, so small copies cost what they did.
 #include <cstdint>
 
 #include "common/services.h"
 #include "cuda/entry_points.h"
 #include "cuda/objects.h"
+#include "cuda/staging.h"
 #include "cuda/status.h"
 
 namespace keel::cuda {
@@ -31,6 +35,20 @@ KLresult NullHost(const char* kl_fn, const char* param, size_t bytes) {
 KLresult Misaligned(const char* kl_fn, KLdeviceptr dst, int alignment) {
   return Fail(KL_ERROR_INVALID_VALUE, "%s: dstDevice 0x%llx is not %d-byte aligned", kl_fn,
               static_cast<unsigned long long>(dst), alignment);
+}
+
+// The Keel context whose staging buffers a copy on `stream` uses: the
+// stream's own, else the one the loader passed (NULL stream).
+Context* StagingContext(KLcontext ctx, KLstream stream) {
+  return stream != nullptr ? ToStream(stream)->ctx : ToContext(ctx);
+}
+
+// Tries the staged path for a pageable HtoD/DtoH copy that passed the size
+// check. True: *result is the copy's result. False: take the direct path.
+template <typename Staged>
+bool TryStaged(Context* c, Staged staged) {
+  if (KEEL_UNLIKELY(Bind(c->cu) != CUDA_SUCCESS)) return false;  // the direct call reports it
+  return staged();
 }
 
 }  // namespace
@@ -128,6 +146,12 @@ KLresult klMemHostUnregister(KLcontext ctx, void* p) {
 KLresult klMemcpyHtoD(KLcontext ctx, KLdeviceptr dstDevice, const void* srcHost, size_t ByteCount) {
   if (ByteCount == 0) return KL_SUCCESS;
   if (KEEL_UNLIKELY(srcHost == nullptr)) return NullHost("klMemcpyHtoD", "srcHost", ByteCount);
+  KLresult staged = KL_SUCCESS;
+  if (StagingCandidate(ByteCount) && TryStaged(ToContext(ctx), [&] {
+        return StagedHtoD(ToContext(ctx), nullptr, true, dstDevice, srcHost, ByteCount, "klMemcpyHtoD", &staged);
+      })) {
+    return staged;
+  }
   return Run(ToContext(ctx)->cu, "klMemcpyHtoD", "cuMemcpyHtoD",
              [&] { return cu.MemcpyHtoD(dstDevice, srcHost, ByteCount); });
 }
@@ -135,6 +159,12 @@ KLresult klMemcpyHtoD(KLcontext ctx, KLdeviceptr dstDevice, const void* srcHost,
 KLresult klMemcpyDtoH(KLcontext ctx, void* dstHost, KLdeviceptr srcDevice, size_t ByteCount) {
   if (ByteCount == 0) return KL_SUCCESS;
   if (KEEL_UNLIKELY(dstHost == nullptr)) return NullHost("klMemcpyDtoH", "dstHost", ByteCount);
+  KLresult staged = KL_SUCCESS;
+  if (StagingCandidate(ByteCount) && TryStaged(ToContext(ctx), [&] {
+        return StagedDtoH(ToContext(ctx), nullptr, true, dstHost, srcDevice, ByteCount, "klMemcpyDtoH", &staged);
+      })) {
+    return staged;
+  }
   return Run(ToContext(ctx)->cu, "klMemcpyDtoH", "cuMemcpyDtoH",
              [&] { return cu.MemcpyDtoH(dstHost, srcDevice, ByteCount); });
 }
@@ -150,6 +180,13 @@ KLresult klMemcpyHtoDAsync(KLcontext ctx, KLdeviceptr dstDevice, const void* src
   if (ByteCount == 0) return KL_SUCCESS;
   if (KEEL_UNLIKELY(srcHost == nullptr)) return NullHost("klMemcpyHtoDAsync", "srcHost", ByteCount);
   StreamTarget t = TargetOf(ctx, hStream);
+  KLresult staged = KL_SUCCESS;
+  if (StagingCandidate(ByteCount) && TryStaged(StagingContext(ctx, hStream), [&] {
+        return StagedHtoD(StagingContext(ctx, hStream), t.stream, false, dstDevice, srcHost, ByteCount,
+                          "klMemcpyHtoDAsync", &staged);
+      })) {
+    return staged;
+  }
   return Run(t.ctx, "klMemcpyHtoDAsync", "cuMemcpyHtoDAsync",
              [&] { return cu.MemcpyHtoDAsync(dstDevice, srcHost, ByteCount, t.stream); });
 }
@@ -159,6 +196,13 @@ KLresult klMemcpyDtoHAsync(KLcontext ctx, void* dstHost, KLdeviceptr srcDevice, 
   if (ByteCount == 0) return KL_SUCCESS;
   if (KEEL_UNLIKELY(dstHost == nullptr)) return NullHost("klMemcpyDtoHAsync", "dstHost", ByteCount);
   StreamTarget t = TargetOf(ctx, hStream);
+  KLresult staged = KL_SUCCESS;
+  if (StagingCandidate(ByteCount) && TryStaged(StagingContext(ctx, hStream), [&] {
+        return StagedDtoH(StagingContext(ctx, hStream), t.stream, false, dstHost, srcDevice, ByteCount,
+                          "klMemcpyDtoHAsync", &staged);
+      })) {
+    return staged;
+  }
   return Run(t.ctx, "klMemcpyDtoHAsync", "cuMemcpyDtoHAsync",
              [&] { return cu.MemcpyDtoHAsync(dstHost, srcDevice, ByteCount, t.stream); });
 }

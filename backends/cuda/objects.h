@@ -31,6 +31,7 @@ struct Function;
 struct Stream;
 struct Event;
 struct LinkState;
+struct StagingSet;
 
 struct Device : Object {
   CUdevice cu = 0;
@@ -63,6 +64,12 @@ struct Context : Object {
   std::unordered_set<Stream*> streams;
   std::unordered_set<Event*> events;
   std::unordered_set<LinkState*> links;
+  // Pinned staging buffers for pageable copies (staging.cc), made by the
+  // first staged copy and freed with the context. staging_mutex guards them
+  // and is held for the whole of one staged copy.
+  std::mutex staging_mutex;
+  StagingSet* staging = nullptr;
+  bool staging_failed = false;  // allocation failed once: direct copies only
 };
 
 struct Function : Object {
