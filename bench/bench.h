@@ -46,6 +46,7 @@ struct Options {
   std::string json_path;          // --json
   std::string kernel_dir;         // where bench.fatbin/.ptx/.spv live
   int reps = 0;                   // 0: the figure's default
+  std::vector<size_t> copy_sizes;  // --copy-sizes: the memcpy figures' sizes (empty: the default)
 };
 
 // A device allocation of a target. `addr` is the device address; `handle`

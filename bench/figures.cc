@@ -309,7 +309,11 @@ void AddCopyFigure(std::vector<Figure>* figs, const Options& o, Dir dir, bool pi
     s->dev = t.Alloc(size);
     if (dir == Dir::kDtoD) s->dev2 = t.Alloc(size);
     if (dir != Dir::kDtoD) s->host = t.HostAlloc(size, pinned);
-    s->check = t.HostAlloc(size, false);
+    // The verify step reads back (HtoD) or uploads (DtoH) through `check`,
+    // of the other kind than `host`: a pageable figure is checked against a
+    // pinned copy, so a backend that stages pageable copies cannot hide a
+    // wrong HtoD behind a matching wrong DtoH.
+    s->check = t.HostAlloc(size, dir != Dir::kDtoD && !pinned);
     // Sources hold a pattern; the sample copies it over and over.
     if (dir == Dir::kHtoD) FillPattern(s->host.ptr, size, NextSeed());
     if (dir != Dir::kHtoD) {
@@ -517,7 +521,7 @@ std::vector<Figure> MakeFigures(Backend backend, const Options& o) {
   std::vector<Figure> figs;
   AddLaunchFigures(&figs, o);
   AddAllocFigures(&figs, o);
-  for (size_t size : CopySizes(o.quick)) {
+  for (size_t size : o.copy_sizes.empty() ? CopySizes(o.quick) : o.copy_sizes) {
     AddCopyFigure(&figs, o, Dir::kHtoD, true, size);
     AddCopyFigure(&figs, o, Dir::kHtoD, false, size);
     AddCopyFigure(&figs, o, Dir::kDtoH, true, size);

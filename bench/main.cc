@@ -1,7 +1,7 @@
 // keel-bench: Keel against the raw native APIs, side by side (issue 8).
 //
 //   keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING]
-//              [--json FILE] [--reps N] [--kernel-dir DIR] [--list]
+//              [--json FILE] [--reps N] [--kernel-dir DIR] [--list] [--copy-sizes LIST]
 //
 // For each backend, every figure runs on the raw API (libcuda, or Vulkan
 // driven directly) and on Keel with that backend, on the same device, in
@@ -31,6 +31,7 @@ void Usage(FILE* out) {
   std::fprintf(out,
                "usage: keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING]\n"
                "                  [--json FILE] [--reps N] [--kernel-dir DIR] [--list]\n"
+               "                  [--copy-sizes LIST]\n"
                "  --backend   backends to measure, comma-separated (default all: those\n"
                "              with a device)\n"
                "  --quick     smoke mode: small sizes, few repetitions (CI)\n"
@@ -39,13 +40,35 @@ void Usage(FILE* out) {
                "  --reps      timed samples per side (default per figure, 31 for most)\n"
                "  --kernel-dir  where bench.fatbin, bench.ptx, bench.sm_XY.cubin, bench.spv are\n"
                "              (default: bench_kernels/ beside the executable)\n"
-               "  --list      print the figures and what each measures, then exit\n");
+               "  --list      print the figures and what each measures, then exit\n"
+               "  --copy-sizes  sizes of the memcpy figures instead of the default ones,\n"
+               "              comma-separated bytes with an optional KiB/MiB suffix\n"
+               "              (e.g. 256KiB,1MiB,4MiB: where pageable staging starts to pay)\n");
 }
 
 struct Args {
   Options opts;
   bool list = false;
 };
+
+// "4,64KiB,16MiB" -> {4, 65536, 16777216}; false on anything else.
+bool ParseSizes(const std::string& value, std::vector<size_t>* out) {
+  out->clear();
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t end = value.find(',', start);
+    if (end == std::string::npos) end = value.size();
+    std::string item = value.substr(start, end - start);
+    char* rest = nullptr;
+    unsigned long long n = std::strtoull(item.c_str(), &rest, 10);
+    std::string unit = rest;
+    size_t scale = unit.empty() || unit == "B" ? 1 : unit == "KiB" ? 1024 : unit == "MiB" ? 1024 * 1024 : 0;
+    if (item.empty() || rest == item.c_str() || scale == 0 || n == 0) return false;
+    out->push_back(static_cast<size_t>(n) * scale);
+    start = end + 1;
+  }
+  return !out->empty();
+}
 
 bool ParseBackends(const std::string& value, std::vector<Backend>* out) {
   out->clear();
@@ -90,6 +113,11 @@ int Parse(int argc, char** argv, Args* a) {
       a->opts.reps = std::atoi(v.c_str());
       if (a->opts.reps <= 0) {
         std::fprintf(stderr, "keel-bench: --reps needs a positive number\n");
+        return 2;
+      }
+    } else if (k == "--copy-sizes" && value(&v)) {
+      if (!ParseSizes(v, &a->opts.copy_sizes)) {
+        std::fprintf(stderr, "keel-bench: --copy-sizes needs sizes like 4,64KiB,16MiB\n");
         return 2;
       }
     } else {
