@@ -1,9 +1,15 @@
 // Memory: device allocation sizes and alignment, out-of-memory recovery,
 // free, memory info, address ranges, pinned host memory, host registration.
+// In the stress tier (MemoryExhaustion): device memory allocated until it is
+// refused, streams and events by the thousand, each followed by proof that
+// the context still works.
+#include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "fixture.h"
+#include "stress_util.h"
 
 namespace {
 
@@ -52,20 +58,21 @@ TEST_P(Memory, AllocationsDistinctAndAligned) {
 }
 
 TEST_P(Memory, AllocTooLargeThenUsable) {
+  KC_KERNEL(fill, "basic", "fill_u32");
   size_t total = 0;
   KC_ASSERT_OK(klDeviceTotalMem(&total, device()));
   for (size_t huge : {total * 4, size_t{1} << 62}) {
-    KLdeviceptr p = 0;
+    KLdeviceptr p = 0x1234;
     KLresult r = klMemAlloc(&p, huge);
     KC_EXPECT_RESULT(KL_ERROR_OUT_OF_MEMORY, r) << huge << " bytes";
-    if (r == KL_SUCCESS) klMemFree(p);
+    if (r == KL_SUCCESS) {
+      klMemFree(p);
+    } else {
+      EXPECT_EQ(0x1234u, p) << "the output was written on failure";
+    }
   }
-  // The context stays usable.
-  KC_ALLOC(buf, 4096);
-  std::vector<uint32_t> data = rng().U32s(1024), got;
-  ASSERT_NO_FATAL_FAILURE(buf.Upload(data));
-  ASSERT_NO_FATAL_FAILURE(buf.Download(&got, 1024));
-  KC_EXPECT_ARRAYS_EQ(data, got);
+  // The context stays usable: copies and a launch.
+  ASSERT_NO_FATAL_FAILURE(kc_stress::ExpectContextWorks(fill, &rng()));
 }
 
 TEST_P(Memory, FreeZeroIsNoop) { KC_EXPECT_OK(klMemFree(0)); }
@@ -180,6 +187,179 @@ TEST_P(Memory, HostRegister) {
 }
 
 KC_INSTANTIATE(Memory, Memory);
+
+// ---- stress tier: exhaustion ------------------------------------------------------
+
+using MemoryExhaustion = kc::ContextTest;
+
+TEST_P(MemoryExhaustion, AllocUntilOutOfMemoryThenUsable) {
+  // Allocates in chunks of 1/64 of the device's total memory; at each refusal
+  // the chunk halves, down to 1 MiB, so the device ends up full to within a
+  // MiB. Every refusal must be KL_ERROR_OUT_OF_MEMORY. Then everything is
+  // freed and the context must allocate, copy and launch again.
+  //
+  // Bounded, because some devices never refuse: lavapipe's device memory is
+  // host memory from malloc, committed only when touched, so allocations
+  // succeed far beyond the heap it reports. The loop stops, and the test
+  // fails saying so, once it holds twice the reported total; it also stops
+  // if the host's available memory falls below max(2 GiB, 10%), so that a
+  // device sharing host memory that does commit it cannot take the machine
+  // down. Nothing is written to the allocations.
+  KC_KERNEL(fill, "basic", "fill_u32");
+  constexpr size_t kMiB = size_t{1} << 20;
+  size_t total = 0, free_before = 0;
+  KC_ASSERT_OK(klDeviceTotalMem(&total, device()));
+  KC_ASSERT_OK(klMemGetInfo(&free_before, nullptr));
+  const uint64_t cap = uint64_t{2} * total;
+  const uint64_t host_total = kc_stress::HostMemInfo("MemTotal");
+  const uint64_t host_floor = std::max<uint64_t>(uint64_t{2} << 30, host_total / 10);
+  size_t chunk = std::max(kMiB, total / 64 / kMiB * kMiB);
+  const size_t first_chunk = chunk;
+  std::vector<KLdeviceptr> held;
+  uint64_t held_bytes = 0;
+  int refusals = 0;
+  std::string first_refusal, stopped;
+  while (chunk >= kMiB) {
+    if (held_bytes + chunk > cap) {
+      char why[256];
+      std::snprintf(why, sizeof why,
+                    "no KL_ERROR_OUT_OF_MEMORY after %.2f GiB in %zu allocations, twice the %.2f GiB "
+                    "the device reports (klDeviceTotalMem): it does not refuse memory it may not back",
+                    held_bytes / 1073741824.0, held.size(), total / 1073741824.0);
+      stopped = why;
+      break;
+    }
+    KLdeviceptr p = 0;
+    KLresult r = klMemAlloc(&p, chunk);
+    if (r == KL_SUCCESS) {
+      held.push_back(p);
+      held_bytes += chunk;
+      uint64_t avail = kc_stress::HostMemInfo("MemAvailable");
+      if (avail != 0 && avail < host_floor) {
+        stopped = "stopped to protect the host: MemAvailable fell to " + std::to_string(avail >> 20) +
+                  " MiB after " + std::to_string(held_bytes >> 20) + " MiB of device memory";
+        break;
+      }
+      continue;
+    }
+    if (refusals++ == 0) first_refusal = kc::LastError();
+    KC_EXPECT_RESULT(KL_ERROR_OUT_OF_MEMORY, r) << "refusal of " << chunk << " bytes after " << held_bytes
+                                                << " bytes in " << held.size() << " allocations";
+    if (r != KL_ERROR_OUT_OF_MEMORY) break;
+    chunk /= 2;
+  }
+  size_t free_full = 0;
+  KC_EXPECT_OK(klMemGetInfo(&free_full, nullptr));
+  for (KLdeviceptr p : held) KC_EXPECT_OK(klMemFree(p));
+  std::printf("  exhaustion: %.2f GiB in %zu allocations (first chunk %zu MiB), %d refusal(s); device total "
+              "%.2f GiB, free before %.2f GiB, free when full %.2f GiB\n",
+              held_bytes / 1073741824.0, held.size(), first_chunk >> 20, refusals, total / 1073741824.0,
+              free_before / 1073741824.0, free_full / 1073741824.0);
+  if (!first_refusal.empty()) std::printf("  first refusal: %s\n", first_refusal.c_str());
+  ::testing::Test::RecordProperty("allocated_bytes", std::to_string(held_bytes));
+  EXPECT_EQ("", stopped);
+  EXPECT_GT(refusals, 0) << "the device never refused an allocation";
+  // The memory came back: the first chunk fits again, and the context works.
+  KLdeviceptr again = 0;
+  KC_EXPECT_OK(klMemAlloc(&again, first_chunk)) << "after freeing everything";
+  if (again != 0) {
+    KC_EXPECT_OK(klMemFree(again));
+  }
+  ASSERT_NO_FATAL_FAILURE(kc_stress::ExpectContextWorks(fill, &rng()));
+}
+
+// Streams or events in the thousands: KEEL_CONFORMANCE_EXHAUST_OBJECTS
+// (10 000 by default) are created, or as many as the device gives before it
+// refuses one, which must then be KL_ERROR_OUT_OF_MEMORY. Every one is used
+// (a stream runs a kernel writing its index; an event is recorded and
+// waited on), all are destroyed, and the context must still work.
+unsigned int ExhaustObjects() {
+  return static_cast<unsigned int>(kc_stress::EnvNumber("KEEL_CONFORMANCE_EXHAUST_OBJECTS", 10000, 1e6));
+}
+
+TEST_P(MemoryExhaustion, StreamsInTheThousandsThenUsable) {
+  KC_KERNEL(fill, "basic", "fill_u32");
+  const unsigned int cap = ExhaustObjects();
+  ASSERT_GT(cap, 0u);
+  KC_ALLOC(buf, size_t{cap} * 4);
+  ASSERT_NO_FATAL_FAILURE(buf.Poison());
+  std::vector<KLstream> streams;
+  streams.reserve(cap);
+  KLresult refused = KL_SUCCESS;
+  while (streams.size() < cap) {
+    KLstream s = nullptr;
+    refused = klStreamCreate(&s, KL_STREAM_NON_BLOCKING);
+    if (refused != KL_SUCCESS) break;
+    streams.push_back(s);
+  }
+  if (refused != KL_SUCCESS) {
+    KC_EXPECT_RESULT(KL_ERROR_OUT_OF_MEMORY, refused) << "stream " << streams.size();
+    std::printf("  refused after %zu streams: %s\n", streams.size(), kc::LastError().c_str());
+  }
+  const unsigned int one = 1;
+  for (size_t i = 0; i < streams.size(); ++i) {
+    const auto value = static_cast<uint32_t>(i);
+    KC_EXPECT_OK(kc::Launch(fill, {1}, {1}, 0, streams[i], buf.at(i * 4), value, one)) << "stream " << i;
+  }
+  for (size_t i = 0; i < streams.size(); ++i) KC_EXPECT_OK(klStreamSynchronize(streams[i])) << "stream " << i;
+  std::vector<uint32_t> got, want(streams.size());
+  for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<uint32_t>(i);
+  ASSERT_NO_FATAL_FAILURE(buf.Download(&got, want.size()));
+  KC_EXPECT_ARRAYS_EQ(want, got);
+  for (size_t i = 0; i < streams.size(); ++i) KC_EXPECT_OK(klStreamDestroy(streams[i])) << "stream " << i;
+  std::printf("  %zu streams created, used and destroyed\n", streams.size());
+  ASSERT_NO_FATAL_FAILURE(kc_stress::ExpectContextWorks(fill, &rng()));
+}
+
+TEST_P(MemoryExhaustion, EventsInTheThousandsThenUsable) {
+  KC_KERNEL(fill, "basic", "fill_u32");
+  const unsigned int cap = ExhaustObjects();
+  ASSERT_GT(cap, 0u);
+  KC_STREAM(s, KL_STREAM_NON_BLOCKING);
+  std::vector<KLevent> events;
+  events.reserve(cap);
+  KLresult refused = KL_SUCCESS;
+  while (events.size() < cap) {
+    KLevent e = nullptr;
+    // Alternate timing and non-timing events: both kinds hold driver objects.
+    refused = klEventCreate(&e, events.size() % 2 == 0 ? KL_EVENT_DEFAULT : KL_EVENT_DISABLE_TIMING);
+    if (refused != KL_SUCCESS) break;
+    events.push_back(e);
+  }
+  if (refused != KL_SUCCESS) {
+    KC_EXPECT_RESULT(KL_ERROR_OUT_OF_MEMORY, refused) << "event " << events.size();
+    std::printf("  refused after %zu events: %s\n", events.size(), kc::LastError().c_str());
+  }
+  // Each event marks one kernel in a chain on the stream, which writes the
+  // event's index: when event i has completed, out holds at least i.
+  KC_ALLOC(out, 4);
+  const unsigned int one = 1;
+  for (size_t i = 0; i < events.size(); ++i) {
+    const auto value = static_cast<uint32_t>(i);
+    KC_EXPECT_OK(kc::Launch(fill, {1}, {1}, 0, s, out.get(), value, one)) << "event " << i;
+    KC_EXPECT_OK(klEventRecord(events[i], s)) << "event " << i;
+  }
+  for (size_t i = 0; i < events.size(); ++i) {
+    KC_EXPECT_OK(klEventSynchronize(events[i])) << "event " << i;
+    KC_EXPECT_OK(klEventQuery(events[i])) << "event " << i;
+  }
+  std::vector<uint32_t> got;
+  ASSERT_NO_FATAL_FAILURE(out.Download(&got, 1));
+  if (!events.empty()) {
+    KC_EXPECT_ARRAYS_EQ(std::vector<uint32_t>{static_cast<uint32_t>(events.size() - 1)}, got);
+  }
+  // Timing events are the even ones: the first against the last of them.
+  if (const size_t last = (events.size() - 1) / 2 * 2; events.size() >= 3) {
+    float ms = -1.0f;
+    KC_EXPECT_OK(klEventElapsedTime(&ms, events.front(), events[last]));
+    EXPECT_GE(ms, 0.0f);
+  }
+  for (size_t i = 0; i < events.size(); ++i) KC_EXPECT_OK(klEventDestroy(events[i])) << "event " << i;
+  std::printf("  %zu events created, recorded, waited on and destroyed\n", events.size());
+  ASSERT_NO_FATAL_FAILURE(kc_stress::ExpectContextWorks(fill, &rng()));
+}
+
+KC_INSTANTIATE_STRESS(MemoryExhaustion);
 
 struct HostAllocCase {
   std::string name;

@@ -1,10 +1,16 @@
-// The validation layer over the real Vulkan backend (lavapipe here, any
-// Vulkan GPU elsewhere): planted misuse is reported by name, and correct work
-// still runs and computes through the layer. Skipped, with the reason, when
-// the Vulkan backend is not built or finds no device.
+// The validation layer over the real backends (Vulkan on lavapipe or a GPU,
+// CUDA on an NVIDIA GPU): planted misuse is reported by name, and correct
+// work still runs and computes through the layer.
+//
+// Each test runs once per real backend built into this tree, or, when
+// KEEL_BACKENDS is set in the environment of this program, once per real
+// backend it names (KEEL_BACKENDS=cuda on a GPU machine). An instance skips,
+// with the reason, only when its backend is not built or finds no device.
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <string>
 #include <vector>
 
 #include "loader_test.h"
@@ -14,25 +20,70 @@ namespace {
 
 using ::testing::ContainsRegex;
 
-class ValidationOnVulkan : public LoaderTest {
+// A real backend: its plugin (empty when not built) and a module image
+// holding the conformance kernel vec_add in its format.
+struct RealBackend {
+  const char* name;
+  const char* plugin;
+  const char* basic_image;
+};
+
+const RealBackend kRealBackends[] = {
+    {"vulkan", KEEL_TEST_VULKAN_PLUGIN, KEEL_TEST_KERNELS_DIR "/vulkan/basic.spv"},
+    {"cuda", KEEL_TEST_CUDA_PLUGIN, KEEL_TEST_KERNELS_DIR "/cuda/basic.fatbin"},
+};
+
+// The backends this run covers: every real one, or those KEEL_BACKENDS names.
+std::vector<std::string> SelectedBackends() {
+  const char* env = std::getenv("KEEL_BACKENDS");
+  std::vector<std::string> out;
+  for (const RealBackend& b : kRealBackends) {
+    if (env == nullptr || *env == '\0') {
+      out.push_back(b.name);
+      continue;
+    }
+    std::stringstream list(env);
+    for (std::string item; std::getline(list, item, ',');) {
+      item.erase(0, item.find_first_not_of(" \t"));
+      item.erase(item.find_last_not_of(" \t") + 1);
+      if (item == b.name) {
+        out.push_back(b.name);
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+const RealBackend& Find(const std::string& name) {
+  for (const RealBackend& b : kRealBackends)
+    if (name == b.name) return b;
+  std::abort();  // SelectedBackends only yields names of kRealBackends
+}
+
+class ValidationOnBackend : public LoaderTest, public ::testing::WithParamInterface<std::string> {
  protected:
-  static Env On() {
+  const RealBackend& backend() const { return Find(GetParam()); }
+  Env On() const {
     return Env()
-        .Path({KEEL_TEST_VULKAN_PLUGIN})
-        .Backends("vulkan")
+        .Path({backend().plugin})
+        .Backends(backend().name)
         .Var("KEEL_LAYERS", "validation")
         .Var("KEEL_VALIDATION_REPORT", "@TMP@/report");
   }
   // In the child: klInit and a context on device 0, or a skip.
   void Start() {
     KLresult r = Init();
-    if (r == KL_ERROR_NO_DEVICE || r == KL_ERROR_NO_BACKEND)
-      GTEST_SKIP() << "the Vulkan backend has no device here: " << LastError();
+    if (r == KL_ERROR_NO_DEVICE || r == KL_ERROR_NO_BACKEND) {
+      Backend props = Props(backend().name);
+      GTEST_SKIP() << "the " << backend().name << " backend has no device here: "
+                   << (props.reason.empty() ? LastError() : props.reason);
+    }
     ASSERT_EQ(r, KL_SUCCESS) << LastError();
     ASSERT_EQ(klCtxCreate(&ctx_, 0, Device(0)), KL_SUCCESS) << LastError();
   }
-  // The child tears its context down: Vulkan (lavapipe) objects left to the
-  // process exit are reported by LeakSanitizer in the sanitizer builds.
+  // The child tears its context down: driver objects left to the process
+  // exit are reported by LeakSanitizer in the sanitizer builds.
   void TearDown() override {
     if (ctx_ != nullptr) {
       KLcontext current = nullptr;
@@ -49,13 +100,13 @@ class ValidationOnVulkan : public LoaderTest {
   KLcontext ctx_ = nullptr;
 };
 
-#define SKIP_WITHOUT_VULKAN()                                                            \
-  if (std::strlen(KEEL_TEST_VULKAN_PLUGIN) == 0)                                         \
-  GTEST_SKIP() << "the Vulkan backend is not built (configure with KEEL_BACKEND_VULKAN=ON " \
-                  "and libvulkan-dev installed)"
+#define SKIP_UNLESS_BUILT()                                                                  \
+  if (std::strlen(backend().plugin) == 0)                                                    \
+  GTEST_SKIP() << "the " << backend().name << " backend is not built (see the backend options " \
+                  "of the top-level CMakeLists.txt)"
 
-TEST_F(ValidationOnVulkan, UseAfterDestroyIsReported) {
-  SKIP_WITHOUT_VULKAN();
+TEST_P(ValidationOnBackend, UseAfterDestroyIsReported) {
+  SKIP_UNLESS_BUILT();
   KEEL_CHILD(On());
   ASSERT_NO_FATAL_FAILURE(Start());
   if (IsSkipped()) return;
@@ -68,8 +119,8 @@ TEST_F(ValidationOnVulkan, UseAfterDestroyIsReported) {
                                          "was destroyed by klStreamDestroy$"));
 }
 
-TEST_F(ValidationOnVulkan, DoubleFreeIsReported) {
-  SKIP_WITHOUT_VULKAN();
+TEST_P(ValidationOnBackend, DoubleFreeIsReported) {
+  SKIP_UNLESS_BUILT();
   KEEL_CHILD(On());
   ASSERT_NO_FATAL_FAILURE(Start());
   if (IsSkipped()) return;
@@ -81,8 +132,8 @@ TEST_F(ValidationOnVulkan, DoubleFreeIsReported) {
                                          "that was freed by klMemFree$"));
 }
 
-TEST_F(ValidationOnVulkan, OutOfRangeCopyIsReported) {
-  SKIP_WITHOUT_VULKAN();
+TEST_P(ValidationOnBackend, OutOfRangeCopyIsReported) {
+  SKIP_UNLESS_BUILT();
   KEEL_CHILD(On());
   ASSERT_NO_FATAL_FAILURE(Start());
   if (IsSkipped()) return;
@@ -95,20 +146,27 @@ TEST_F(ValidationOnVulkan, OutOfRangeCopyIsReported) {
   EXPECT_EQ(klMemcpyHtoD(p, host.data(), 4096), KL_SUCCESS) << LastError();
 }
 
-TEST_F(ValidationOnVulkan, WrongArgumentSizeIsReportedAndRightLaunchesCompute) {
-  SKIP_WITHOUT_VULKAN();
+TEST_P(ValidationOnBackend, WrongArgumentSizeIsReportedAndRightLaunchesCompute) {
+  SKIP_UNLESS_BUILT();
   KEEL_CHILD(On());
   ASSERT_NO_FATAL_FAILURE(Start());
   if (IsSkipped()) return;
-  std::ifstream in(KEEL_TEST_VULKAN_BASIC_SPV, std::ios::binary);
+  std::ifstream in(backend().basic_image, std::ios::binary);
   std::stringstream image;
   image << in.rdbuf();
   const std::string bytes = image.str();
-  ASSERT_FALSE(bytes.empty()) << "cannot read " << KEEL_TEST_VULKAN_BASIC_SPV;
+  ASSERT_FALSE(bytes.empty()) << "cannot read " << backend().basic_image;
   KLmodule m = nullptr;
   KLfunction f = nullptr;
   ASSERT_EQ(klModuleLoadData(&m, bytes.data(), bytes.size()), KL_SUCCESS) << LastError();
   ASSERT_EQ(klModuleGetFunction(&f, m, "vec_add"), KL_SUCCESS) << LastError();
+  // The layer checks argument sizes against klFuncGetParamInfo; a backend
+  // (or driver: CUDA before 12.4) without it gets no such check.
+  size_t offset = 0, psize = 0;
+  if (klFuncGetParamInfo(f, 0, &offset, &psize) == KL_ERROR_NOT_SUPPORTED) {
+    EXPECT_EQ(klModuleUnload(m), KL_SUCCESS) << LastError();
+    GTEST_SKIP() << "klFuncGetParamInfo is not supported here: " << LastError();
+  }
 
   // vec_add(const float* a, const float* b, float* c, int n): 28 bytes (32 padded).
   constexpr int n = 64;
@@ -139,8 +197,8 @@ TEST_F(ValidationOnVulkan, WrongArgumentSizeIsReportedAndRightLaunchesCompute) {
   EXPECT_THAT(LastError(), HasSubstr("use after destroy: f"));
 }
 
-TEST_F(ValidationOnVulkan, LeakedStreamIsReportedAtContextDestroy) {
-  SKIP_WITHOUT_VULKAN();
+TEST_P(ValidationOnBackend, LeakedStreamIsReportedAtContextDestroy) {
+  SKIP_UNLESS_BUILT();
   KEEL_CHILD(On());
   ASSERT_NO_FATAL_FAILURE(Start());
   if (IsSkipped()) return;
@@ -152,6 +210,10 @@ TEST_F(ValidationOnVulkan, LeakedStreamIsReportedAtContextDestroy) {
               ContainsRegex("validation: leak at klCtxDestroy of context 0x[0-9a-f]+: stream 0x[0-9a-f]+ "
                             "\\(stream #[0-9]+, created by klStreamCreate\\) was never destroyed\n    #0 "));
 }
+
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ValidationOnBackend);
+INSTANTIATE_TEST_SUITE_P(Real, ValidationOnBackend, ::testing::ValuesIn(SelectedBackends()),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
 
 }  // namespace
 }  // namespace keel::test

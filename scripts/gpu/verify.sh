@@ -5,9 +5,15 @@
 #   - the conformance suite on the CUDA backend, plain and under
 #     compute-sanitizer memcheck;
 #   - the conformance suite on the Vulkan backend (NVIDIA driver);
-#   - every sample through ctest on both backends.
+#   - every sample through ctest on both backends;
+#   - the validation layer's planted-misuse tests on CUDA and on Vulkan
+#     (layers.txt);
+#   - the conformance stress area (threads, soak, exhaustion) on CUDA and on
+#     Vulkan (stress.txt).
 # Logs go to $OUT (at most 8 files). Run from the repository root:
 #   run(command="scripts/gpu/verify.sh", carry=[".gl"])
+# VERIFY_ONLY=cuda runs just the CUDA suite; VERIFY_ONLY=reliability just the
+# layer tests and the stress area (each a separate device call fits its limit).
 # Extra arguments are passed to keel-conformance (e.g. --gtest_filter=...).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,6 +55,46 @@ conformance() {  # backend, log name, report dir, extra runner in front
   grep -E -A7 "^\[ *[0-9]+/[0-9]+\] (Fail|Crash|Timeout|XPass)" "$OUT/$log.txt" | head -60
 }
 EXTRA="$*"
+
+# The validation layer over the real backends: planted misuse (use after
+# destroy, double free, out-of-range copy, wrong argument size, leaked stream)
+# must be reported by name. Both backends into one log.
+layers() {
+  local log="$OUT/layers.txt"
+  : > "$log"
+  for backend in cuda vulkan; do
+    echo "=== KEEL_BACKENDS=$backend keel_loader_layers_backend_test" >> "$log"
+    KEEL_BACKENDS=$backend timeout 120 "$BUILD/bin/keel_loader_layers_backend_test" --gtest_color=no \
+      >> "$log" 2>&1
+    echo "rc=$?" >> "$log"
+  done
+  stamp "validation layer tests"
+  grep -E "^===|^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]|^rc=" "$log"
+}
+
+# The stress area (the conformance suite's stress tier, filtered to it): 16
+# threads for KEEL_CONFORMANCE_STRESS_SECONDS (10 s by default) per layout,
+# the million-launch soak with its RSS figures, exhaustion of memory, streams
+# and events. Both backends into one log.
+stress() {
+  local log="$OUT/stress.txt"
+  : > "$log"
+  for backend in cuda vulkan; do
+    echo "=== KEEL_BACKENDS=$backend keel-conformance --tier stress --gtest_filter='Stress/*'" >> "$log"
+    KEEL_BACKENDS=$backend timeout 270 "$BUILD/bin/keel-conformance" --backend "$backend" --tier stress \
+      --gtest_filter='Stress/*' --report "$BUILD/stress-$backend.json" >> "$log" 2>&1
+    echo "rc=$?" >> "$log"
+    stamp "stress $backend"
+  done
+  grep -E "^===|thread stress|handed around|soak:|exhaustion:|first refusal|streams created|events created|^Total|^Verdict|^rc=" "$log"
+  grep -E -A7 "^\[ *[0-9]+/[0-9]+\] (Fail|Crash|Timeout|XPass)" "$log" | head -60
+}
+
+if [ "${VERIFY_ONLY:-}" = reliability ]; then
+  layers
+  stress
+  exit 0
+fi
 # VERIFY_ONLY=cuda runs just the CUDA suite (a quick look at failures).
 conformance cuda conformance-cuda "$BUILD"
 [ "${VERIFY_ONLY:-}" = cuda ] && exit 0
@@ -60,3 +106,5 @@ fi
 (cd "$BUILD" && timeout 120 ctest -L samples --output-on-failure -V) > "$OUT/samples.txt" 2>&1
 stamp "samples"
 grep -E "Test +#|PASSED|FAILED|GFLOP|speed-up|Vector addition|backend|tests passed" "$OUT/samples.txt" | head -60
+layers
+stress
