@@ -59,7 +59,7 @@ int g_pool_users = 0;
 
 }  // namespace
 
-int DefaultCopyThreads(int cpus) { return std::clamp(cpus / 2, 1, 8); }
+int DefaultCopyThreads(int cpus) { return std::clamp(cpus * 3 / 4, 1, 12); }
 
 bool ParseByteCount(const char* text, size_t* out) {
   if (text == nullptr || *text < '0' || *text > '9') return false;

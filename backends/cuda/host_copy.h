@@ -39,10 +39,12 @@ struct StagingConfig {
 constexpr int kMaxStagingBuffers = 8;
 constexpr int kMaxCopyThreads = 32;
 
-// The default thread count for a machine with `cpus` usable CPUs: half of
-// them (the other half is left to the application and the driver's own
-// threads), at most 8: memcpy bandwidth stops growing well before that on
-// the hosts measured, and more threads only add wake-up cost per chunk.
+// The default thread count for a machine with `cpus` usable CPUs: three
+// quarters of them (the rest is left to the application and the driver's
+// own threads), at most 12. On the 16-core H100 host, 256 MiB pageable
+// copies reached 8.6/7.2 GB/s (HtoD/DtoH) with 1 thread, 26/24 with 4,
+// 32/35 with 8 and 39/48 with 12 (docs/backends/cuda.md); 12 is the most
+// measured, and more threads add wake-up cost per chunk.
 int DefaultCopyThreads(int cpus);
 
 // Parses the settings with `get` standing for getenv (tests pass their own).

@@ -57,12 +57,12 @@ TEST(ParseByteCount, AcceptsPlainAndSuffixedCounts) {
   EXPECT_FALSE(ParseByteCount(nullptr, &v));
 }
 
-TEST(DefaultCopyThreads, HalfTheCpusBetweenOneAndEight) {
+TEST(DefaultCopyThreads, ThreeQuartersOfTheCpusBetweenOneAndTwelve) {
   EXPECT_EQ(DefaultCopyThreads(1), 1);
   EXPECT_EQ(DefaultCopyThreads(2), 1);
-  EXPECT_EQ(DefaultCopyThreads(6), 3);
-  EXPECT_EQ(DefaultCopyThreads(16), 8);
-  EXPECT_EQ(DefaultCopyThreads(128), 8);
+  EXPECT_EQ(DefaultCopyThreads(4), 3);
+  EXPECT_EQ(DefaultCopyThreads(16), 12);
+  EXPECT_EQ(DefaultCopyThreads(128), 12);
 }
 
 TEST_F(StagingConfigTest, Defaults) {
@@ -71,7 +71,7 @@ TEST_F(StagingConfigTest, Defaults) {
   EXPECT_EQ(c.threshold, 1 * kMiB);
   EXPECT_EQ(c.chunk, 8 * kMiB);
   EXPECT_EQ(c.buffers, 4);
-  EXPECT_EQ(c.threads, 8);
+  EXPECT_EQ(c.threads, 12);
   EXPECT_TRUE(warned_.empty());
 }
 
@@ -104,7 +104,7 @@ TEST_F(StagingConfigTest, MalformedValuesKeepTheDefaultsAndWarn) {
   EXPECT_EQ(c.threshold, d.threshold);
   EXPECT_EQ(c.chunk, d.chunk);
   EXPECT_EQ(c.buffers, d.buffers);
-  EXPECT_EQ(c.threads, 2);
+  EXPECT_EQ(c.threads, 3);
   EXPECT_EQ(warned_.size(), 5u);
 }
 
