@@ -2,12 +2,15 @@
 // (backends/vulkan/spirv_reflect: push-constant parameters, block size,
 // workgroup memory under specialization) and its module rewrite
 // (MovePushConstantsToStorageBuffer), all pure host code run on every image
-// the backend loads. Whatever the bytes of a module that Module::Parse
-// accepts:
+// the backend loads, and the module globals block (Reflection::Globals).
+// Whatever the bytes of a module that Module::Parse accepts:
 //   - reflection and evaluation never crash and fail with a message;
 //   - reflected parameters lie inside the packed parameter buffer;
+//   - reflected globals lie inside the globals block, which stays within
+//     kMaxGlobalsBytes, and do not overlap;
 //   - the rewritten module is itself a module Module::Parse accepts, with the
 //     same entry points.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -60,6 +63,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       error.clear();
       if (!reflection.WorkgroupBytes(info, spec, &bytes, &error))
         Check(!error.empty(), "a failed evaluation says why");
+    }
+  }
+  vk::GlobalsInfo globals;
+  error.clear();
+  if (!reflection.Globals(&globals, &error)) {
+    Check(!error.empty(), "a failed globals reflection says why");
+  } else {
+    Check(globals.bytes <= vk::kMaxGlobalsBytes, "the globals block within its limit");
+    uint64_t end = 0;
+    for (const vk::GlobalVariable& v : globals.variables) {
+      Check(v.offset + v.size <= globals.bytes, "globals inside the block");
+      Check(v.size == 0 || v.offset >= end, "globals do not overlap");
+      end = std::max(end, v.offset + v.size);
     }
   }
   const uint32_t bound = std::min<uint32_t>(m.bound(), 1024);

@@ -278,8 +278,8 @@ void Device::ComputeAttributes() {
           ? 1
           : 0;
   a[KL_DEVICE_ATTRIBUTE_GLOBAL_FLOAT_ATOMIC_ADD] = features.float32_atomic_add ? 1 : 0;
-  // The Keel Vulkan kernel ABI has no module-scope device globals.
-  a[KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS] = 0;
+  // Module globals are the KEEL_GLOBALS block of the kernel ABI (version 2).
+  a[KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS] = 1;
   a[KL_DEVICE_ATTRIBUTE_TIMESTAMPS] =
       timestamp_valid_bits > 0 && l.timestampPeriod > 0.0f ? 1 : 0;
 }

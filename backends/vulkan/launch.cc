@@ -76,6 +76,15 @@ KLresult CheckLaunch(const Function& f, const uint32_t grid[3], const uint32_t b
                   "(keel_block_base) that would let the grid be split",
                   api, kAxis[i], grid[i], i, device->max_workgroup_count[i], info.name.c_str());
   }
+  // Without names Keel cannot find a stripped module's globals block, so it
+  // has no allocation; a kernel reading the globals address would
+  // dereference 0 (a crash on CPU drivers, a device fault on GPUs).
+  if (info.reads_globals_address && f.module()->globals().names_stripped)
+    return Fail(KL_ERROR_INVALID_IMAGE,
+                "%s: kernel \"%s\" reads the module's globals address, but the module's debug "
+                "names were stripped (no OpName/OpMemberName), so its globals block (%s) could "
+                "not be found and has no memory; load the module unstripped",
+                api, info.name.c_str(), kGlobalsBlockName);
   if (info.param_bytes > device->max_param_bytes)
     return Fail(KL_ERROR_LAUNCH_OUT_OF_RESOURCES,
                 "%s: kernel \"%s\" takes %u bytes of parameters; %s accepts at most %u", api,
@@ -100,7 +109,15 @@ KLresult RecordLaunch(Stream::Recording& rec, const Function& f, const uint32_t 
   const Pipeline* pipeline = nullptr;
   KLresult r = f.pipelines().Get(f, block, shared_bytes, api, &pipeline);
   if (r != KL_SUCCESS) return r;
-  if (info.keel_header) WriteU32x3(args + KEEL_VULKAN_HIDDEN_GRID_DIM_OFFSET, grid);
+  if (info.keel_header) {
+    WriteU32x3(args + KEEL_VULKAN_HIDDEN_GRID_DIM_OFFSET, grid);
+    // The module's globals address, split over the two words the header has
+    // free (0 without globals), so kernels pay no parameter bytes for it.
+    const uint64_t globals = f.module()->globals_address();
+    const uint32_t lo = static_cast<uint32_t>(globals), hi = static_cast<uint32_t>(globals >> 32);
+    std::memcpy(args + KEEL_VULKAN_HIDDEN_GLOBALS_LO_OFFSET, &lo, 4);
+    std::memcpy(args + KEEL_VULKAN_HIDDEN_GLOBALS_HI_OFFSET, &hi, 4);
+  }
 
   // Arguments in a buffer: every part gets its own copy of the block (their
   // keel_block_base differ), staged before the command begins.

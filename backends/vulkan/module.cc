@@ -10,7 +10,10 @@
 #include "common/image_format.h"
 #include "common/services.h"
 #include "vulkan/context.h"
+#include "vulkan/launch.h"
+#include "vulkan/memory.h"
 #include "vulkan/status.h"
+#include "vulkan/stream.h"
 
 namespace keel {
 namespace vk {
@@ -215,11 +218,71 @@ KLresult Module::Load(Context* context, const void* image, size_t size, const ch
     m->functions_.emplace_back(new Function(m.get(), std::move(info), shader, in_buffer));
     m->functions_.back()->FillNative();
   }
+  if (!reflection.Globals(&m->globals_, &error)) {
+    message = Format("%s: %s", api, error.c_str());
+    m.release()->Destroy();
+    return fail(KL_ERROR_INVALID_IMAGE);
+  }
+  r = m->LoadGlobals(api, &message);
+  if (r != KL_SUCCESS) {
+    m->FreeGlobals();
+    m.release()->Destroy();
+    return fail(r);
+  }
   *out = m.release();
   context->AddModule(*out);
   Log(KL_LOG_DEBUG, "%s: loaded a SPIR-V %u.%u module with %zu kernel(s)", api,
       (*out)->spirv_.version_major(), (*out)->spirv_.version_minor(), (*out)->functions_.size());
   return KL_SUCCESS;
+}
+
+KLresult Module::LoadGlobals(const char* api, std::string* message) {
+  if (!globals_.present) return KL_SUCCESS;
+  // One real allocation per loaded module, so klMemcpy*/klMemset* on the
+  // addresses klModuleGetGlobal returns resolve through the range map like
+  // any other device pointer.
+  KLcontext ctx = ToHandle<KLcontext>(context_);
+  const size_t bytes = static_cast<size_t>(globals_.bytes == 0 ? 1 : globals_.bytes);
+  KLresult r = vk::klMemAlloc(ctx, &globals_address_, bytes);
+  if (r == KL_SUCCESS) r = vk::klMemsetD8(ctx, globals_address_, 0, bytes);
+  if (r != KL_SUCCESS) {
+    *message = Format("%s: allocating and zeroing the module's %zu bytes of globals failed "
+                      "(KLresult %d)",
+                      api, bytes, static_cast<int>(r));
+    return r;
+  }
+  // CUDA initializes __device__ variables when the module loads; a Vulkan
+  // module does so with its keel_globals_init kernel, run once here as one
+  // block, and waited for so that every stream sees the initial values.
+  Function* init = FindFunction(KEEL_VULKAN_GLOBALS_INIT_KERNEL);
+  if (init == nullptr) return KL_SUCCESS;
+  const KernelInfo& info = init->info();
+  if (!info.keel_header || !info.params.empty()) {
+    *message = Format("%s: kernel %s must take no parameters and declare the Keel argument "
+                      "header (an empty KEEL_PARAMS_BEGIN KEEL_PARAMS_END), which carries the "
+                      "globals address",
+                      api, KEEL_VULKAN_GLOBALS_INIT_KERNEL);
+    return KL_ERROR_INVALID_IMAGE;
+  }
+  unsigned int block[3];
+  for (int i = 0; i < 3; ++i) block[i] = info.block_dim_spec[i] ? 1u : info.block_dim[i];
+  r = vk::klLaunchKernel(ToHandle<KLfunction>(init), 1, 1, 1, block[0], block[1], block[2], 0,
+                     nullptr, nullptr, nullptr);
+  if (r == KL_SUCCESS) r = vk::klStreamSynchronize(ctx, nullptr);
+  if (r != KL_SUCCESS) {
+    *message = Format("%s: running %s failed (KLresult %d)", api, KEEL_VULKAN_GLOBALS_INIT_KERNEL,
+                      static_cast<int>(r));
+    return r;
+  }
+  return KL_SUCCESS;
+}
+
+void Module::FreeGlobals() {
+  if (globals_address_ == 0) return;
+  // Unload has waited for the module's work; an error here (the caller freed
+  // the address itself) leaves nothing to release.
+  vk::klMemFree(ToHandle<KLcontext>(context_), globals_address_);
+  globals_address_ = 0;
 }
 
 KLresult Module::NativeShader(const char* api, VkShaderModule* out) {
@@ -356,6 +419,7 @@ KLresult klModuleUnload(KLmodule hmod) {
   Context* c = m->context();
   // Launches already queued may still use the module's pipelines.
   KLresult r = c->Synchronize("klModuleUnload");
+  m->FreeGlobals();
   c->RemoveModule(m);
   m->Destroy();
   return r;
@@ -373,13 +437,34 @@ KLresult klModuleGetFunction(KLfunction* hfunc, KLmodule hmod, const char* name)
 }
 
 KLresult klModuleGetGlobal(KLdeviceptr* dptr, size_t* bytes, KLmodule hmod, const char* name) {
-  (void)dptr;
-  (void)bytes;
-  (void)hmod;
-  if (name == nullptr) return Fail(KL_ERROR_INVALID_VALUE, "klModuleGetGlobal: name is NULL");
-  return Fail(KL_ERROR_NOT_SUPPORTED,
-              "klModuleGetGlobal: Vulkan compute shaders have no module-scope device globals "
-              "(KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS is 0); pass a buffer instead");
+  const char* api = "klModuleGetGlobal";
+  if (name == nullptr) return Fail(KL_ERROR_INVALID_VALUE, "%s: name is NULL", api);
+  const Module* m = FromHandle<Module>(hmod);
+  const GlobalsInfo& globals = m->globals();
+  if (!globals.present) {
+    if (globals.names_stripped)
+      return Fail(KL_ERROR_NOT_FOUND,
+                  "%s: cannot look up \"%s\": the module's debug names were stripped (it has no "
+                  "OpName/OpMemberName, e.g. after spirv-opt --strip-debug), and globals are "
+                  "found by the member names of the %s block; load the module unstripped",
+                  api, name, kGlobalsBlockName);
+    return Fail(KL_ERROR_NOT_FOUND,
+                "%s: the module declares no globals (no KEEL_GLOBALS_BEGIN block), so none is "
+                "named \"%s\"",
+                api, name);
+  }
+  std::string known;
+  for (const GlobalVariable& v : globals.variables) {
+    if (v.name == name) {
+      if (dptr != nullptr) *dptr = m->globals_address() + v.offset;
+      if (bytes != nullptr) *bytes = static_cast<size_t>(v.size);
+      return KL_SUCCESS;
+    }
+    // The names for the message, up to a readable length.
+    if (known.size() < 200) known += (known.empty() ? "" : ", ") + v.name;
+  }
+  return Fail(KL_ERROR_NOT_FOUND, "%s: the module has no global named \"%s\" (its globals: %s)",
+              api, name, known.c_str());
 }
 
 KLresult klModuleGetNativeHandle(void** native, KLmodule hmod) {

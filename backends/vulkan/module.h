@@ -17,6 +17,7 @@
 #include "common/object.h"
 #include "common/spirv_module.h"
 #include "vulkan/function.h"
+#include "vulkan/spirv_reflect.h"
 
 namespace keel {
 namespace vk {
@@ -38,16 +39,28 @@ class Module : public keel::Object {
   // The whole image as one VkShaderModule, created on first request.
   KLresult NativeShader(const char* api, VkShaderModule* out);
   Function* FindFunction(const char* name) const;
+  // The module's globals (KEEL_GLOBALS_BEGIN) and the address of their
+  // allocation, 0 when it has none.
+  const GlobalsInfo& globals() const { return globals_; }
+  KLdeviceptr globals_address() const { return globals_address_; }
+  // Frees the globals allocation (klModuleUnload, failed loads; at context
+  // teardown the context frees all memory itself).
+  void FreeGlobals();
 
  private:
   explicit Module(Context* context) : context_(context) {}
   KLresult Check(const char* api, std::string* message);
+  // Allocates and zeroes the globals, then runs keel_globals_init if the
+  // module has one, and waits for it.
+  KLresult LoadGlobals(const char* api, std::string* message);
 
   Context* context_;
   spirv::Module spirv_;
   std::mutex native_mu_;
   VkShaderModule native_ = VK_NULL_HANDLE;
   std::vector<std::unique_ptr<Function>> functions_;
+  GlobalsInfo globals_;
+  KLdeviceptr globals_address_ = 0;
 };
 
 KLresult klModuleLoad(KLcontext ctx, KLmodule* module, const char* fname);

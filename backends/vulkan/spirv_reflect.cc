@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdarg>
 #include <cstdio>
+#include <map>
 #include <set>
 
 #include <keel/keel_vulkan.h>
@@ -14,6 +15,9 @@ namespace {
 using namespace spirv;  // NOLINT: the opcode names read best unqualified here
 
 constexpr int kMaxDepth = 64;
+// Bound on any explicit layout size: far above any real parameter or global,
+// low enough that offsets and sums of sizes cannot wrap 64 bits.
+constexpr uint64_t kMaxLayoutBytes = uint64_t{1} << 40;
 
 std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
 std::string Format(const char* format, ...) {
@@ -328,6 +332,13 @@ bool Reflection::ExplicitLayout(uint32_t type, Layout* out, std::string* error,
       if (!Evaluate(ops[2], none, &length, error)) return false;
       uint32_t stride = 0;
       if (!m_.FindDecoration(type, kArrayStride, &stride)) stride = static_cast<uint32_t>(e.size);
+      // A damaged length could wrap the product to a small size, which the
+      // callers' limits would then accept.
+      if (stride != 0 && length > kMaxLayoutBytes / stride) {
+        *error = Format("array type %u is larger than %llu bytes", type,
+                        static_cast<unsigned long long>(kMaxLayoutBytes));
+        return false;
+      }
       out->size = length * stride;
       out->align = e.align;
       return true;
@@ -340,6 +351,11 @@ bool Reflection::ExplicitLayout(uint32_t type, Layout* out, std::string* error,
         uint32_t offset = 0;
         if (!m_.FindMemberDecoration(type, i - 1, kOffset, &offset)) {
           *error = Format("struct %u member %u has no Offset decoration", type, i - 1);
+          return false;
+        }
+        if (mem.size > kMaxLayoutBytes) {
+          *error = Format("struct %u member %u is larger than %llu bytes", type, i - 1,
+                          static_cast<unsigned long long>(kMaxLayoutBytes));
           return false;
         }
         end = std::max<uint64_t>(end, offset + mem.size);
@@ -563,6 +579,7 @@ bool Reflection::PushBlock(const EntryPoint& entry, KernelInfo* info, std::strin
                       offsets[1] == 12 && is_uint(types[1], 1) && offsets[2] == 16 &&
                       is_uint(types[2], 3) && offsets[3] == 28 && is_uint(types[3], 1);
   info->params_base = info->keel_header ? KEEL_VULKAN_HIDDEN_BYTES : 0;
+  info->reads_globals_address = info->keel_header && ReadsGlobalsAddress(info->push_variable);
   uint64_t end = info->params_base;
   for (uint32_t i = info->keel_header ? 4 : 0; i < members; ++i) {
     Layout layout;
@@ -595,6 +612,153 @@ bool Reflection::PushBlock(const EntryPoint& entry, KernelInfo* info, std::strin
   info->param_bytes = static_cast<uint32_t>(end - info->params_base);
   info->layout.end = info->param_bytes;
   info->block_bytes = static_cast<uint32_t>(AlignUp(end, 4));
+  return true;
+}
+
+// Whether any instruction reads header member 1 or 3 of `push_variable` (the
+// globals address, keel_reserved0/1). Access chains with a constant first
+// index are exact; a load of the whole block or an index that is not a
+// constant counts as a read.
+bool Reflection::ReadsGlobalsAddress(uint32_t push_variable) const {
+  constexpr uint16_t kOpLoad = 61, kOpAccessChain = 65, kOpInBoundsAccessChain = 66,
+                     kOpPtrAccessChain = 67, kOpInBoundsPtrAccessChain = 70;
+  for (const Instruction& inst : m_.instructions()) {
+    const uint32_t* ops = m_.operands(inst);
+    const uint32_t n = m_.operand_count(inst);
+    if (n < 3 || ops[2] != push_variable) continue;
+    uint32_t index_at = 0;
+    switch (inst.opcode) {
+      case kOpLoad: return true;
+      case kOpAccessChain:
+      case kOpInBoundsAccessChain: index_at = 3; break;
+      case kOpPtrAccessChain:
+      case kOpInBoundsPtrAccessChain: index_at = 4; break;
+      default: continue;
+    }
+    if (n <= index_at) continue;  // the block itself: no member read yet
+    uint64_t member = 0;
+    std::string ignored;
+    SpecValues none;
+    if (!Evaluate(ops[index_at], none, &member, &ignored) || member == 1 || member == 3)
+      return true;
+  }
+  return false;
+}
+
+bool Reflection::Globals(GlobalsInfo* out, std::string* error) const {
+  *out = GlobalsInfo();
+  std::vector<uint32_t> blocks;
+  bool any_name = false;
+  for (const Instruction& inst : m_.instructions()) {
+    if (inst.opcode == OpName || inst.opcode == OpMemberName) any_name = true;
+    if (inst.opcode == OpTypeStruct && m_.Name(m_.operands(inst)[0]) == kGlobalsBlockName)
+      blocks.push_back(m_.operands(inst)[0]);
+  }
+  if (blocks.empty()) {
+    out->names_stripped = !any_name;
+    return true;
+  }
+  // Member names of those blocks (the module index keeps only OpName).
+  std::map<std::pair<uint32_t, uint32_t>, std::string> member_names;
+  for (const Instruction& inst : m_.instructions()) {
+    if (inst.opcode != OpMemberName) continue;
+    const uint32_t* ops = m_.operands(inst);
+    if (std::find(blocks.begin(), blocks.end(), ops[0]) == blocks.end()) continue;
+    std::string name;
+    uint32_t next = 0;
+    if (!ReadString(ops, m_.operand_count(inst), 2, &name, &next)) {
+      *error = Format("unterminated OpMemberName string at word %u", inst.offset);
+      return false;
+    }
+    // spirv-link merges structurally equal types, so kernels that declare
+    // {a, b} and {b, a} leave one block whose members have two names each.
+    auto inserted = member_names.emplace(std::make_pair(ops[0], ops[1]), name);
+    if (!inserted.second && inserted.first->second != name) {
+      *error = Format("member %u of the globals block is named both \"%s\" and \"%s\": kernels "
+                      "of the module declare its globals differently; share one KEEL_GLOBALS "
+                      "block",
+                      ops[1], inserted.first->second.c_str(), name.c_str());
+      return false;
+    }
+  }
+  std::map<std::string, GlobalVariable> merged;
+  for (uint32_t block : blocks) {
+    if (!m_.HasDecoration(block, kBlock)) {
+      *error = Format("struct %u is named %s but is not a Block; declare module globals with "
+                      "KEEL_GLOBALS_BEGIN/KEEL_GLOBALS_END",
+                      block, kGlobalsBlockName);
+      return false;
+    }
+    const Instruction* def = m_.Definition(block);
+    const uint32_t members = m_.operand_count(*def) - 1;
+    for (uint32_t i = 0; i < members; ++i) {
+      auto name = member_names.find({block, i});
+      if (name == member_names.end() || name->second.empty()) {
+        *error = Format("member %u of the globals block has no name (OpMemberName)", i);
+        return false;
+      }
+      const char* global = name->second.c_str();
+      uint32_t offset = 0;
+      if (!m_.FindMemberDecoration(block, i, kOffset, &offset)) {
+        *error = Format("global \"%s\" has no Offset decoration", global);
+        return false;
+      }
+      const uint32_t type = m_.operands(*def)[1 + i];
+      const Instruction* type_def = m_.Definition(type);
+      if (type_def != nullptr && type_def->opcode == OpTypeRuntimeArray) {
+        *error = Format("global \"%s\" is a runtime-sized array; module globals need a fixed "
+                        "size",
+                        global);
+        return false;
+      }
+      Layout layout;
+      if (!ExplicitLayout(type, &layout, error, 0)) {
+        *error = Format("global \"%s\": %s", global, error->c_str());
+        return false;
+      }
+      if (layout.size > kMaxGlobalsBytes || offset + layout.size > kMaxGlobalsBytes) {
+        *error = Format("global \"%s\" ends past %llu bytes", global,
+                        static_cast<unsigned long long>(kMaxGlobalsBytes));
+        return false;
+      }
+      GlobalVariable v;
+      v.name = name->second;
+      v.offset = offset;
+      v.size = layout.size;
+      auto inserted = merged.emplace(v.name, v);
+      const GlobalVariable& seen = inserted.first->second;
+      if (!inserted.second && (seen.offset != v.offset || seen.size != v.size)) {
+        *error = Format("kernels of the module declare global \"%s\" differently (offset %llu, "
+                        "%llu bytes and offset %llu, %llu bytes); share one KEEL_GLOBALS block",
+                        global, static_cast<unsigned long long>(seen.offset),
+                        static_cast<unsigned long long>(seen.size),
+                        static_cast<unsigned long long>(v.offset),
+                        static_cast<unsigned long long>(v.size));
+        return false;
+      }
+    }
+  }
+  for (const auto& kv : merged) out->variables.push_back(kv.second);
+  std::sort(out->variables.begin(), out->variables.end(),
+            [](const GlobalVariable& a, const GlobalVariable& b) {
+              return a.offset != b.offset ? a.offset < b.offset : a.name < b.name;
+            });
+  // Different names must not share bytes (declarations that differ only in
+  // which names they list are fine).
+  const GlobalVariable* furthest = nullptr;  // the variable ending last so far
+  for (const GlobalVariable& v : out->variables) {
+    if (furthest != nullptr && v.size != 0 && v.offset < out->bytes) {
+      *error = Format("globals \"%s\" and \"%s\" overlap; kernels of the module must share one "
+                      "KEEL_GLOBALS block",
+                      furthest->name.c_str(), v.name.c_str());
+      return false;
+    }
+    if (v.offset + v.size > out->bytes) {
+      out->bytes = v.offset + v.size;
+      furthest = &v;
+    }
+  }
+  out->present = true;
   return true;
 }
 

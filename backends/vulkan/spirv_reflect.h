@@ -6,6 +6,8 @@
 // - its workgroup (shared) memory, evaluated for a given block size and
 //   dynamic shared size (array lengths may be specialization-constant
 //   expressions, so sizes are computed by evaluating them);
+// - per module, the globals block (KEEL_GLOBALS_BEGIN): its members' names,
+//   offsets and sizes;
 // and the module rewrite that moves push-constant blocks into a storage
 // buffer for kernels whose arguments exceed the device's push-constant limit.
 #ifndef KEEL_BACKENDS_VULKAN_SPIRV_REFLECT_H_
@@ -32,6 +34,9 @@ struct KernelInfo {
   uint32_t push_variable = 0;  // 0: the kernel declares no push-constant block
   bool keel_header = false;    // the block starts with the hidden header
   bool reads_workgroup_id = true;  // uses gl_WorkGroupID (false: splitting a grid is invisible to it)
+  // Reads the hidden words that carry the module's globals address (header
+  // members 1 and 3), or may (a whole-block load, a non-constant index).
+  bool reads_globals_address = false;
   uint32_t params_base = 0;    // block offset of parameter offset 0
   uint32_t block_bytes = 0;    // bytes of the block the kernel reads, multiple of 4
   uint32_t param_bytes = 0;    // end of the last parameter: the packed buffer size
@@ -56,6 +61,29 @@ struct SpecValues {
   bool Get(uint32_t id, uint64_t* value) const;
 };
 
+// The name of the buffer reference block KEEL_GLOBALS_BEGIN declares.
+constexpr const char kGlobalsBlockName[] = "KeelGlobals";
+
+// A module global: a member of the module's globals block.
+struct GlobalVariable {
+  std::string name;
+  uint64_t offset = 0;  // from the start of the block
+  uint64_t size = 0;    // std430 size (what klModuleGetGlobal reports)
+};
+
+struct GlobalsInfo {
+  bool present = false;  // the module declares a globals block
+  // No OpName or OpMemberName at all: the debug names were stripped, so a
+  // globals block, found by name, cannot be found.
+  bool names_stripped = false;
+  uint64_t bytes = 0;  // end of the last member: the allocation's size
+  std::vector<GlobalVariable> variables;  // by offset
+};
+
+// Largest globals block a module may declare (larger sizes come from damaged
+// or hostile modules and would only fail the allocation later).
+constexpr uint64_t kMaxGlobalsBytes = uint64_t{1} << 30;
+
 class Reflection {
  public:
   explicit Reflection(const spirv::Module& module) : m_(module) {}
@@ -64,6 +92,13 @@ class Reflection {
   // parameter types Keel cannot pass (runtime arrays, matrices, bools,
   // non-buffer-reference pointers) or a missing workgroup size.
   bool ReflectKernel(const spirv::EntryPoint& entry, KernelInfo* info, std::string* error) const;
+
+  // The module's globals: every struct named KeelGlobals (kernels compiled
+  // apart and linked may each bring one), merged by member name. Fails on a
+  // block that is not a Block, a member without a name or Offset, a member
+  // without a fixed size, two declarations of one name that disagree, or
+  // two names that overlap.
+  bool Globals(GlobalsInfo* out, std::string* error) const;
 
   // Workgroup memory of the kernel specialized with `spec`.
   bool WorkgroupBytes(const KernelInfo& info, const SpecValues& spec, uint64_t* bytes,
@@ -85,6 +120,7 @@ class Reflection {
   bool BlockSize(const spirv::EntryPoint& entry, KernelInfo* info, std::string* error) const;
   bool PushBlock(const spirv::EntryPoint& entry, KernelInfo* info, std::string* error) const;
   uint32_t StorageClassOf(uint32_t variable) const;  // ~0u if not a variable
+  bool ReadsGlobalsAddress(uint32_t push_variable) const;
 
   const spirv::Module& m_;
 };

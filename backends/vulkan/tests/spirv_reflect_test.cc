@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <string>
@@ -263,6 +264,197 @@ TEST(SpirvReflect, RejectsParametersKeelCannotPass) {
     if (ep.name == "vec_add") ok = r.ReflectKernel(ep, &info, &error);
   EXPECT_FALSE(ok);
   EXPECT_NE(error.find("vec_add"), std::string::npos) << error;
+}
+
+// ---------------------------------------------------------------------------
+// Module globals (the KEEL_GLOBALS block).
+
+GlobalsInfo GlobalsOf(const spirv::Module& m, bool expect_ok = true, std::string* error_out = nullptr) {
+  GlobalsInfo info;
+  std::string error;
+  bool ok = Reflection(m).Globals(&info, &error);
+  EXPECT_EQ(ok, expect_ok) << error;
+  if (!ok) {
+    EXPECT_FALSE(error.empty());
+  }
+  if (error_out != nullptr) *error_out = error;
+  return info;
+}
+
+std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> Vars(const GlobalsInfo& g) {
+  std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> v;
+  for (const GlobalVariable& var : g.variables) v.push_back({var.name, {var.offset, var.size}});
+  return v;
+}
+using V = std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>>;
+
+// The id of the module's KeelGlobals struct, 0 if none.
+uint32_t GlobalsBlock(const spirv::Module& m) {
+  for (const spirv::Instruction& inst : m.instructions())
+    if (inst.opcode == spirv::OpTypeStruct && m.Name(m.operands(inst)[0]) == kGlobalsBlockName)
+      return m.operands(inst)[0];
+  return 0;
+}
+
+// The module without OpName and OpMemberName, as spirv-opt --strip-debug
+// leaves it.
+std::vector<uint32_t> WithoutNames(const spirv::Module& m) {
+  std::vector<uint32_t> out(m.words().begin(), m.words().begin() + spirv::kHeaderWords);
+  for (const spirv::Instruction& inst : m.instructions()) {
+    if (inst.opcode == spirv::OpName || inst.opcode == spirv::OpMemberName) continue;
+    out.insert(out.end(), m.words().begin() + inst.offset,
+               m.words().begin() + inst.offset + inst.word_count);
+  }
+  return out;
+}
+
+TEST(SpirvReflect, ConformanceGlobalsModule) {
+  Reflected g("globals");
+  GlobalsInfo info = GlobalsOf(g.module());
+  EXPECT_TRUE(info.present);
+  EXPECT_FALSE(info.names_stripped);
+  EXPECT_EQ(Vars(info), (V{{"g_values", {0, 64}}}));  // u32 g_values[16]
+  EXPECT_EQ(info.bytes, 64u);
+  for (const char* k : {"read_globals", "write_globals", "keel_globals_init"}) {
+    EXPECT_TRUE(g[k].keel_header) << k;
+    EXPECT_TRUE(g[k].reads_globals_address) << k;
+  }
+  // The address rides in the header: no parameter bytes for it.
+  EXPECT_EQ(Params(g["read_globals"]), (P{{0, 8}}));
+  EXPECT_EQ(g["read_globals"].block_bytes, 32u + 8u);
+  EXPECT_EQ(Params(g["write_globals"]), (P{{0, 4}}));
+  EXPECT_EQ(g["write_globals"].block_bytes, 32u + 4u);
+  EXPECT_TRUE(g["keel_globals_init"].params.empty());
+}
+
+TEST(SpirvReflect, GlobalsOfSeveralTypesHaveStd430Offsets) {
+  Reflected t("globals_types");
+  GlobalsInfo info = GlobalsOf(t.module());
+  ASSERT_TRUE(info.present);
+  // int counter; float table[256]; uvec2 pair (8-byte aligned).
+  EXPECT_EQ(Vars(info), (V{{"counter", {0, 4}}, {"table", {4, 1024}}, {"pair", {1032, 8}}}));
+  EXPECT_EQ(info.bytes, 1040u);
+  EXPECT_TRUE(t["count_up"].reads_globals_address);
+  EXPECT_TRUE(t["axpy_table"].reads_globals_address);
+  EXPECT_FALSE(t["no_globals"].reads_globals_address);  // same module, no use
+  EXPECT_EQ(t["no_globals"].block_bytes, 32u + 8u);
+}
+
+TEST(SpirvReflect, ModulesWithoutGlobalsHaveNone) {
+  for (const char* name : {"basic", "args", "shared", "atomics", "matmul"}) {
+    Reflected module(name);
+    GlobalsInfo info = GlobalsOf(module.module());
+    EXPECT_FALSE(info.present) << name;
+    EXPECT_FALSE(info.names_stripped) << name;
+    EXPECT_TRUE(info.variables.empty()) << name;
+    for (const spirv::EntryPoint& ep : module.module().entry_points())
+      EXPECT_FALSE(module[ep.name].reads_globals_address) << name << " " << ep.name;
+  }
+}
+
+TEST(SpirvReflect, StrippedNamesAreReportedAndTheHeaderStillFound) {
+  Reflected g("globals");
+  spirv::Module stripped;
+  std::string error;
+  ASSERT_TRUE(stripped.Parse(WithoutNames(g.module()), &error)) << error;
+  GlobalsInfo info = GlobalsOf(stripped);
+  EXPECT_FALSE(info.present);
+  EXPECT_TRUE(info.names_stripped);
+  // The header is recognised by its layout, so a kernel reading the globals
+  // address is still known (the backend refuses to launch it).
+  for (const spirv::EntryPoint& ep : stripped.entry_points()) {
+    KernelInfo k;
+    ASSERT_TRUE(Reflection(stripped).ReflectKernel(ep, &k, &error)) << error;
+    EXPECT_TRUE(k.keel_header) << ep.name;
+    EXPECT_TRUE(k.reads_globals_address) << ep.name;
+  }
+}
+
+TEST(SpirvReflect, GlobalsBlocksThatDisagreeAreRejected) {
+  Reflected c("globals_conflict");  // {a, b} in one kernel, {b, a} in the other
+  std::string error;
+  GlobalsOf(c.module(), false, &error);
+  EXPECT_NE(error.find("differently"), std::string::npos) << error;
+}
+
+// Each damage to the globals block of globals_types, made in its words.
+TEST(SpirvReflect, DamagedGlobalsBlocksAreRejected) {
+  Reflected t("globals_types");
+  const spirv::Module& m = t.module();
+  const uint32_t block = GlobalsBlock(m);
+  ASSERT_NE(block, 0u);
+  // Member 1, float table[256]: its array type and the length constant.
+  const uint32_t table_array = m.operands(*m.Definition(block))[2];
+  ASSERT_EQ(m.Definition(table_array)->opcode, spirv::OpTypeArray);
+  const uint32_t table_length = m.operands(*m.Definition(table_array))[2];
+  auto is_table_length = [&](const spirv::Instruction& inst, const uint32_t* w) {
+    return inst.opcode == spirv::OpConstant && w[2] == table_length;
+  };
+  struct Case {
+    const char* what;
+    const char* message;
+    std::function<bool(const spirv::Instruction&, uint32_t*)> damage;  // true if it changed inst
+  };
+  const Case cases[] = {
+      {"member 1 without Offset", "no Offset",
+       [&](const spirv::Instruction& inst, uint32_t* w) {
+         if (inst.opcode != spirv::OpMemberDecorate || w[1] != block || w[2] != 1 ||
+             w[3] != spirv::kOffset)
+           return false;
+         w[3] = 0;  // RelaxedPrecision: no longer an Offset
+         return true;
+       }},
+      {"member 0 without a name", "no name",
+       [&](const spirv::Instruction& inst, uint32_t* w) {
+         if (inst.opcode != spirv::OpMemberName || w[1] != block || w[2] != 0) return false;
+         w[2] = 99;
+         return true;
+       }},
+      {"member 0 named twice", "named both",
+       [&](const spirv::Instruction& inst, uint32_t* w) {
+         if (inst.opcode != spirv::OpMemberName || w[1] != block || w[2] != 1) return false;
+         w[2] = 0;  // "table" names member 0 too
+         return true;
+       }},
+      {"not a Block", "not a Block",
+       [&](const spirv::Instruction& inst, uint32_t* w) {
+         if (inst.opcode != spirv::OpDecorate || w[1] != block || w[2] != spirv::kBlock) return false;
+         w[2] = 0;
+         return true;
+       }},
+      {"table of 2^32 - 1 floats", "ends past",
+       [&](const spirv::Instruction& inst, uint32_t* w) {
+         if (!is_table_length(inst, w)) return false;
+         w[3] = 0xffffffffu;
+         return true;
+       }},
+      {"table of 2^28 floats (1 GiB)", "ends past",  // past kMaxGlobalsBytes with the offset
+       [&](const spirv::Instruction& inst, uint32_t* w) {
+         if (!is_table_length(inst, w)) return false;
+         w[3] = 1u << 28;
+         return true;
+       }},
+      {"table of 2^32 - 1 elements 2^32 - 1 bytes apart (2^64 bytes)", "larger than",
+       [&](const spirv::Instruction& inst, uint32_t* w) {
+         const bool stride = inst.opcode == spirv::OpDecorate && w[1] == table_array &&
+                             w[2] == spirv::kArrayStride;
+         if (!stride && !is_table_length(inst, w)) return false;
+         w[3] = 0xffffffffu;
+         return true;
+       }},
+  };
+  for (const Case& c : cases) {
+    std::vector<uint32_t> words = m.words();
+    int changed = 0;
+    for (const spirv::Instruction& inst : m.instructions())
+      if (c.damage(inst, &words[inst.offset])) ++changed;
+    ASSERT_GE(changed, 1) << c.what;
+    spirv::Module bad;
+    std::string error;
+    ASSERT_TRUE(bad.Parse(words, &error)) << c.what << ": " << error;
+    GlobalsOf(bad, false, &error);
+    EXPECT_NE(error.find(c.message), std::string::npos) << c.what << ": " << error;
+  }
 }
 
 }  // namespace

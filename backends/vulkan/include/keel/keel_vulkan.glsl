@@ -25,6 +25,10 @@
 // - Block size is specialization constants 0, 1, 2; the dynamic shared memory
 //   size in bytes is specialization constant 3.
 // - blockIdx, threadIdx, blockDim and gridDim are uvec3, as uint3 in CUDA.
+// - Module globals (CUDA's __device__ variables) are the members of one
+//   KEEL_GLOBALS_BEGIN/END block per module, reached as keel_globals.<name>;
+//   the backend allocates them per loaded module and passes their address in
+//   the hidden header (keel_reserved0/1), so they cost no parameter bytes.
 #ifndef KEEL_VULKAN_GLSL_
 #define KEEL_VULKAN_GLSL_
 
@@ -37,7 +41,7 @@
 #extension GL_EXT_shader_atomic_float : enable
 
 // ABI version of this header (docs/backends/vulkan.md, "Versioning").
-#define KEEL_VULKAN_ABI_VERSION 1
+#define KEEL_VULKAN_ABI_VERSION 2
 
 // The block size comes from the launch: specialization constants 0, 1, 2.
 layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
@@ -51,6 +55,12 @@ layout(constant_id = 3) const uint keel_dynamic_shared_bytes = 0u;
 //   keel_grid_dim    gridDim of the whole launch
 //   keel_block_base  added to gl_WorkGroupID: the first block of this part of
 //                    a grid the backend split into several dispatches
+//   keel_reserved0   low and high 32 bits of the module's globals block
+//   keel_reserved1   (ABI 2; 0 in a module without one). The names stay
+//                    "reserved" so that kernels built against ABI 1 keep
+//                    their exact SPIR-V; read them through keel_globals.
+// A kernel without parameters that uses globals still declares the block:
+// KEEL_PARAMS_BEGIN KEEL_PARAMS_END.
 #define KEEL_PARAMS_BEGIN                         \
   layout(push_constant, std430) uniform KeelArgs { \
     uvec3 keel_grid_dim;                          \
@@ -100,6 +110,35 @@ KEEL_POINTER(i16_ptr, int16_t, 2);
 KEEL_POINTER(u16_ptr, uint16_t, 2);
 KEEL_POINTER(i8_ptr, int8_t, 1);
 KEEL_POINTER(u8_ptr, uint8_t, 1);
+
+// ---------------------------------------------------------------------------
+// Module globals: CUDA's `__device__ int counter; __device__ float t[256];`
+// become members of the module's globals block,
+//   KEEL_GLOBALS_BEGIN
+//     int counter;
+//     float t[256];
+//   KEEL_GLOBALS_END
+// used as `keel_globals.counter`, `atomicAdd(keel_globals.counter, 1)`,
+// `keel_globals.t[i]` (`#define counter keel_globals.counter` keeps a port
+// line by line). Every kernel of a module that uses globals declares the same
+// block (put it in a header the kernels share). klModuleGetGlobal(name) finds
+// a member by its name (keep debug names: do not strip the SPIR-V) and
+// returns its address and std430 size; the memory is allocated per loaded
+// module and zeroed. CUDA initializers go into an optional kernel named
+// keel_globals_init, which the backend runs once, as one block, when the
+// module loads:
+//   KEEL_KERNEL(keel_globals_init) { keel_globals.counter = 5; }
+// The block is a buffer reference type named KeelGlobals: that name is how
+// the backend finds it. keel_globals builds the reference from the two 32-bit
+// hidden words, so the device needs no 64-bit integers, but the kernel must
+// enable the extension that allows it (after this include is fine; it is not
+// enabled here because every enabled extension is recorded in the SPIR-V of
+// every kernel, globals or not):
+//   #extension GL_EXT_buffer_reference_uvec2 : require
+#define KEEL_GLOBALS_BEGIN \
+  layout(buffer_reference, std430, buffer_reference_align = 16) buffer KeelGlobals {
+#define KEEL_GLOBALS_END };
+#define keel_globals KeelGlobals(uvec2(keel_reserved0, keel_reserved1))
 
 // ---------------------------------------------------------------------------
 // Shared memory. Static shared memory is plain GLSL: `shared float tile[16][16];`.

@@ -28,6 +28,14 @@ extern "C" {
 #define KEEL_VULKAN_HIDDEN_GRID_DIM_OFFSET 0u
 /** Offset of the hidden `uvec3 keel_block_base` (first block of a split dispatch). */
 #define KEEL_VULKAN_HIDDEN_BLOCK_BASE_OFFSET 16u
+/** Offsets of the hidden words holding the low and high 32 bits of the
+ * module's globals address (`keel_reserved0`/`1`, ABI version 2; 0 when the
+ * module declares no globals). */
+#define KEEL_VULKAN_HIDDEN_GLOBALS_LO_OFFSET 12u
+#define KEEL_VULKAN_HIDDEN_GLOBALS_HI_OFFSET 28u
+/** Entry point the backend runs once (one block) when a module with globals
+ * loads: the module's global initializers. */
+#define KEEL_VULKAN_GLOBALS_INIT_KERNEL "keel_globals_init"
 /** Specialization constant ids of blockDim.x, .y, .z. */
 #define KEEL_VULKAN_SPEC_BLOCK_DIM_X 0u
 #define KEEL_VULKAN_SPEC_BLOCK_DIM_Y 1u
