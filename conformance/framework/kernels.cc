@@ -45,44 +45,72 @@ bool FileExists(const std::string& path) { return access(path.c_str(), R_OK) == 
 
 }  // namespace
 
-const std::vector<KernelInfo>& AllKernels() {
-  static const std::vector<KernelInfo> kernels = {
-      // basic
-      {"basic", "empty", {}, kNone},
-      {"basic", "vec_add", {{0, 8}, {8, 8}, {16, 8}, {24, 4}}, kNone},
-      {"basic", "add_scalar_f32", {{0, 8}, {8, 4}, {12, 4}}, kNone},
-      {"basic", "fill_u32", {{0, 8}, {8, 4}, {12, 4}}, kNone},
-      {"basic", "write_index", {{0, 8}, {8, 4}}, kNone},
-      {"basic", "busy_loop", {{0, 8}, {8, 4}}, kNone},
-      {"basic", "coverage", {{0, 8}, {8, 4}, {12, 4}, {16, 4}}, kNone},
-      {"basic", "grid_dims", {{0, 8}}, kNone},
-      // args
-      {"args", "args_i8", {{0, 1}, {1, 1}, {8, 8}}, KL_DEVICE_ATTRIBUTE_SHADER_INT8_INT16_ARGS},
-      {"args", "args_i16", {{0, 2}, {2, 2}, {8, 8}}, KL_DEVICE_ATTRIBUTE_SHADER_INT8_INT16_ARGS},
-      {"args", "args_i32_f32", {{0, 4}, {4, 4}, {8, 4}, {16, 8}}, kNone},
-      {"args", "args_i64", {{0, 8}, {8, 8}, {16, 8}}, KL_DEVICE_ATTRIBUTE_SHADER_INT64},
-      {"args", "args_f64", {{0, 8}, {8, 8}}, KL_DEVICE_ATTRIBUTE_SHADER_FLOAT64},
-      {"args", "many_args_16", PointerThenWords(15), kNone},
-      {"args", "many_args_64", PointerThenWords(63), kNone},
-      {"args", "struct_arg_16", {{0, 16}, {16, 8}}, kNone},
-      {"args", "struct_arg_256", {{0, 256}, {256, 8}}, kNone},
-      // shared
-      {"shared", "reverse_dynamic", {{0, 8}, {8, 8}, {16, 4}}, kNone},
-      {"shared", "dynamic_shared_fill", {{0, 8}, {8, 4}}, kNone},
-      {"shared", "static_plus_dynamic", {{0, 8}, {8, 4}}, kNone},
-      {"shared", "reduce_sum_u32", {{0, 8}, {8, 8}, {16, 4}}, kNone},
-      // atomics
-      {"atomics", "atomic_add_i32", {{0, 8}, {8, 4}}, kNone},
-      {"atomics", "atomic_add_f32", {{0, 8}, {8, 4}}, KL_DEVICE_ATTRIBUTE_GLOBAL_FLOAT_ATOMIC_ADD},
-      {"atomics", "atomic_cas_u64", {{0, 8}, {8, 4}}, KL_DEVICE_ATTRIBUTE_SHADER_INT64},
-      {"atomics", "atomic_minmax", {{0, 8}, {8, 8}, {16, 4}}, kNone},
-      {"atomics", "shared_atomics", {{0, 8}, {8, 8}, {16, 4}}, kNone},
-      // matmul
-      {"matmul", "matmul_tiled", {{0, 8}, {8, 8}, {16, 8}, {24, 4}, {28, 4}, {32, 4}}, kNone},
-      // globals
-      {"globals", "read_globals", {{0, 8}}, KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS},
-      {"globals", "write_globals", {{0, 4}}, KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS},
+const std::vector<ModuleInfo>& AllModules() {
+  static const std::vector<ModuleInfo> modules = {
+      {"basic", kNone},
+      {"args", kNone},
+      {"args_int8_int16", KL_DEVICE_ATTRIBUTE_SHADER_INT8_INT16_ARGS},
+      {"args_int64", KL_DEVICE_ATTRIBUTE_SHADER_INT64},
+      {"args_float64", KL_DEVICE_ATTRIBUTE_SHADER_FLOAT64},
+      {"shared", kNone},
+      {"atomics", kNone},
+      {"atomics_float", KL_DEVICE_ATTRIBUTE_GLOBAL_FLOAT_ATOMIC_ADD},
+      {"atomics_int64", KL_DEVICE_ATTRIBUTE_SHADER_INT64},
+      {"matmul", kNone},
+      {"globals", KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS},
   };
+  return modules;
+}
+
+const ModuleInfo* FindModule(const std::string& name) {
+  for (const ModuleInfo& m : AllModules())
+    if (name == m.name) return &m;
+  return nullptr;
+}
+
+const std::vector<KernelInfo>& AllKernels() {
+  // Each kernel takes its module's requirement, filled in below.
+  static const std::vector<KernelInfo> kernels = [] {
+    std::vector<KernelInfo> k = {
+        // basic
+        {"basic", "empty", {}, kNone},
+        {"basic", "vec_add", {{0, 8}, {8, 8}, {16, 8}, {24, 4}}, kNone},
+        {"basic", "add_scalar_f32", {{0, 8}, {8, 4}, {12, 4}}, kNone},
+        {"basic", "fill_u32", {{0, 8}, {8, 4}, {12, 4}}, kNone},
+        {"basic", "write_index", {{0, 8}, {8, 4}}, kNone},
+        {"basic", "busy_loop", {{0, 8}, {8, 4}}, kNone},
+        {"basic", "coverage", {{0, 8}, {8, 4}, {12, 4}, {16, 4}}, kNone},
+        {"basic", "grid_dims", {{0, 8}}, kNone},
+        // args and its optional-feature modules
+        {"args", "args_i32_f32", {{0, 4}, {4, 4}, {8, 4}, {16, 8}}, kNone},
+        {"args", "many_args_16", PointerThenWords(15), kNone},
+        {"args", "many_args_64", PointerThenWords(63), kNone},
+        {"args", "struct_arg_16", {{0, 16}, {16, 8}}, kNone},
+        {"args", "struct_arg_256", {{0, 256}, {256, 8}}, kNone},
+        {"args_int8_int16", "args_i8", {{0, 1}, {1, 1}, {8, 8}}, kNone},
+        {"args_int8_int16", "args_i16", {{0, 2}, {2, 2}, {8, 8}}, kNone},
+        {"args_int64", "args_i64", {{0, 8}, {8, 8}, {16, 8}}, kNone},
+        {"args_float64", "args_f64", {{0, 8}, {8, 8}}, kNone},
+        // shared
+        {"shared", "reverse_dynamic", {{0, 8}, {8, 8}, {16, 4}}, kNone},
+        {"shared", "dynamic_shared_fill", {{0, 8}, {8, 4}}, kNone},
+        {"shared", "static_plus_dynamic", {{0, 8}, {8, 4}}, kNone},
+        {"shared", "reduce_sum_u32", {{0, 8}, {8, 8}, {16, 4}}, kNone},
+        // atomics and its optional-feature modules
+        {"atomics", "atomic_add_i32", {{0, 8}, {8, 4}}, kNone},
+        {"atomics", "atomic_minmax", {{0, 8}, {8, 8}, {16, 4}}, kNone},
+        {"atomics", "shared_atomics", {{0, 8}, {8, 8}, {16, 4}}, kNone},
+        {"atomics_float", "atomic_add_f32", {{0, 8}, {8, 4}}, kNone},
+        {"atomics_int64", "atomic_cas_u64", {{0, 8}, {8, 4}}, kNone},
+        // matmul
+        {"matmul", "matmul_tiled", {{0, 8}, {8, 8}, {16, 8}, {24, 4}, {28, 4}, {32, 4}}, kNone},
+        // globals
+        {"globals", "read_globals", {{0, 8}}, kNone},
+        {"globals", "write_globals", {{0, 4}}, kNone},
+    };
+    for (KernelInfo& kernel : k) kernel.requires = FindModule(kernel.module)->requires;
+    return k;
+  }();
   return kernels;
 }
 
@@ -90,12 +118,6 @@ const KernelInfo* FindKernel(const std::string& name) {
   for (const KernelInfo& k : AllKernels())
     if (name == k.name) return &k;
   return nullptr;
-}
-
-const std::vector<std::string>& ModuleNames() {
-  static const std::vector<std::string> names = {"basic",   "args",   "shared",
-                                                 "atomics", "matmul", "globals"};
-  return names;
 }
 
 std::string FormatDir(const Target& target) {
@@ -180,6 +202,32 @@ std::string BrokenIL(const Target& target) {
          "\tld.param.u64 %rd1, [p];\n"
          "\tst.global.u32 [%rd1], %undeclared_register;\n"
          "\tret;\n}\n";
+}
+
+std::string ManyKernelsModule(unsigned int count) { return "many_kernels_" + std::to_string(count); }
+
+std::string ManyKernelsPtx(const Target& target, unsigned int count) {
+  if (FormatDir(target) != "cuda") return "";
+  // PTX ISA 7.0 for sm_50 and later: drivers since CUDA 11 compile it for
+  // every architecture Keel supports.
+  std::string ptx = ".version 7.0\n.target sm_50\n.address_size 64\n";
+  for (unsigned int i = 0; i < count; ++i) {
+    std::string name = "kernel_" + std::to_string(i);
+    ptx += "\n.visible .entry " + name + "(.param .u64 " + name + "_out, .param .u32 " + name + "_n)\n{\n";
+    ptx += "\t.reg .pred %p<2>;\n\t.reg .b32 %r<8>;\n\t.reg .b64 %rd<5>;\n";
+    ptx += "\tld.param.u64 %rd1, [" + name + "_out];\n";
+    ptx += "\tld.param.u32 %r1, [" + name + "_n];\n";
+    // gid = blockIdx.x * blockDim.x + threadIdx.x
+    ptx += "\tmov.u32 %r2, %ctaid.x;\n\tmov.u32 %r3, %ntid.x;\n\tmov.u32 %r4, %tid.x;\n";
+    ptx += "\tmad.lo.s32 %r5, %r2, %r3, %r4;\n";
+    ptx += "\tsetp.ge.u32 %p1, %r5, %r1;\n\t@%p1 bra DONE;\n";
+    // out[gid] = gid * 3 + i
+    ptx += "\tmad.lo.s32 %r6, %r5, 3, " + std::to_string(i) + ";\n";
+    ptx += "\tcvta.to.global.u64 %rd2, %rd1;\n\tmul.wide.u32 %rd3, %r5, 4;\n";
+    ptx += "\tadd.s64 %rd4, %rd2, %rd3;\n\tst.global.u32 [%rd4], %r6;\n";
+    ptx += "DONE:\n\tret;\n}\n";
+  }
+  return ptx;
 }
 
 std::vector<char> ForeignImage(const Target& target) {

@@ -25,19 +25,41 @@ struct ParamLayout {
   size_t size;
 };
 
+// A module of KERNELS.md. Each module needs at most one optional device
+// feature, so that a device without it loses only the tests of that feature
+// (a driver refuses a whole module when one of its kernels uses a feature it
+// lacks).
+struct ModuleInfo {
+  const char* name;
+  // A device attribute that must be nonzero for the module to load
+  // (KL_DEVICE_ATTRIBUTE_INVALID when none).
+  KLdevice_attribute requires;
+};
+
+// Modules in KERNELS.md order.
+const std::vector<ModuleInfo>& AllModules();
+const ModuleInfo* FindModule(const std::string& name);
+
 struct KernelInfo {
   const char* module;
   const char* name;
   std::vector<ParamLayout> params;  // as KERNELS.md defines them (C layout rules)
-  // A device attribute that must be nonzero for the kernel to be usable
-  // (KL_DEVICE_ATTRIBUTE_INVALID when none).
+  // Its module's requirement (ModuleInfo::requires).
   KLdevice_attribute requires;
 };
 
 const std::vector<KernelInfo>& AllKernels();
 const KernelInfo* FindKernel(const std::string& name);
-// Module names in KERNELS.md order.
-const std::vector<std::string>& ModuleNames();
+
+// The generated modules many_kernels_<count> (KERNELS.md): kernel_0 ...
+// kernel_<count-1>, each (u32* out, u32 n): out[gid] = gid * 3 + index for
+// gid < n. Vulkan and Level Zero load built images (ImagePath); CUDA loads
+// PTX made here, since cubins of 1000 kernels for five architectures would
+// add megabytes of prebuilt files.
+inline constexpr unsigned int kManyKernelCounts[] = {1, 10, 100, 1000};
+std::string ManyKernelsModule(unsigned int count);
+// The module as PTX text for a CUDA target; "" for other formats.
+std::string ManyKernelsPtx(const Target& target, unsigned int count);
 
 // One loadable form of a module for a backend: CUDA has "fatbin" (the
 // default), "ptx" (IL, JIT-compiled at load) and "cubin" (the device's own

@@ -17,6 +17,7 @@ set(formats cuda vulkan level_zero)
 set(prebuilt ${KERNEL_SOURCE_DIR}/prebuilt)
 set(manifest ${prebuilt}/MANIFEST.txt)
 set(cuda_archs sm_75 sm_80 sm_86 sm_89 sm_90)
+include(${KERNEL_SOURCE_DIR}/many_kernels.cmake)
 
 # Files under dir/<format>/ for each format, relative to dir.
 function(list_files dir out)
@@ -58,6 +59,14 @@ function(list_modules format out)
     foreach(f IN LISTS files)
       string(REGEX REPLACE "\\.cl$" "" m "${f}")
       list(APPEND modules ${m})
+    endforeach()
+  endif()
+  # The generated modules of a format with a many_kernels template (CUDA has
+  # none: keel-conformance writes their PTX at run time).
+  file(GLOB template ${KERNEL_SOURCE_DIR}/${format}/many_kernels.*.in)
+  if(template)
+    foreach(count IN LISTS KEEL_CONFORMANCE_MANY_KERNEL_COUNTS)
+      list(APPEND modules many_kernels_${count})
     endforeach()
   endif()
   set(${out} "${modules}" PARENT_SCOPE)

@@ -44,7 +44,7 @@ uint32_t Bits(float f) {
 using ArgsScalar = ArgPathTest;
 
 TEST_P(ArgsScalar, I8) {
-  KC_KERNEL(f, "args", "args_i8");
+  KC_KERNEL(f, "args_int8_int16", "args_i8");
   KC_ALLOC(out, 8);
   for (int round = 0; round < 4; ++round) {
     int8_t a = round == 0 ? -128 : round == 1 ? 127 : static_cast<int8_t>(rng().U32());
@@ -58,7 +58,7 @@ TEST_P(ArgsScalar, I8) {
 }
 
 TEST_P(ArgsScalar, I16) {
-  KC_KERNEL(f, "args", "args_i16");
+  KC_KERNEL(f, "args_int8_int16", "args_i16");
   KC_ALLOC(out, 8);
   for (int round = 0; round < 4; ++round) {
     int16_t a = round == 0 ? -32768 : round == 1 ? 32767 : static_cast<int16_t>(rng().U32());
@@ -87,7 +87,7 @@ TEST_P(ArgsScalar, I32F32) {
 }
 
 TEST_P(ArgsScalar, I64) {
-  KC_KERNEL(f, "args", "args_i64");
+  KC_KERNEL(f, "args_int64", "args_i64");
   KC_ALLOC(out, 16);
   for (int round = 0; round < 4; ++round) {
     int64_t a = round == 0 ? INT64_MIN : static_cast<int64_t>(rng().U64());
@@ -103,7 +103,7 @@ TEST_P(ArgsScalar, I64) {
 }
 
 TEST_P(ArgsScalar, F64) {
-  KC_KERNEL(f, "args", "args_f64");
+  KC_KERNEL(f, "args_float64", "args_f64");
   KC_ALLOC(out, 8);
   for (int round = 0; round < 4; ++round) {
     double a = round == 0 ? -1.0 / 3.0 : round == 1 ? 1e300 : static_cast<double>(rng().U64()) * 1e-10;

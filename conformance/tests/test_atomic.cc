@@ -26,7 +26,7 @@ KC_INSTANTIATE_CASES(Atomic, AtomicAddI32, int, ({1, 1000, 1 << 20}));
 using AtomicAddF32 = kc::ContextCaseTest<int>;
 
 TEST_P(AtomicAddF32, Contended) {
-  KC_KERNEL(f, "atomics", "atomic_add_f32");
+  KC_KERNEL(f, "atomics_float", "atomic_add_f32");
   unsigned int n = static_cast<unsigned int>(value());  // small enough to be exact in float
   KC_ALLOC(acc, 4);
   KC_ASSERT_OK(klMemsetD32(acc.get(), 0, 1));
@@ -42,7 +42,7 @@ KC_INSTANTIATE_CASES(Atomic, AtomicAddF32, int, ({1000, 65536}));
 using AtomicCas64 = kc::ContextCaseTest<int>;
 
 TEST_P(AtomicCas64, IncrementLoop) {
-  KC_KERNEL(f, "atomics", "atomic_cas_u64");
+  KC_KERNEL(f, "atomics_int64", "atomic_cas_u64");
   unsigned int n = static_cast<unsigned int>(value());
   // Start just below a 32-bit boundary so the carry into the high word counts.
   uint64_t start = 0xFFFFFFFFull - n / 2;

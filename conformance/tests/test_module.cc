@@ -87,8 +87,11 @@ TEST_P(ModuleVariant, LoadDataExNoOptions) {
 }
 
 TEST_P(ModuleVariant, AllModulesAllKernels) {
-  for (const std::string& module : kc::ModuleNames()) {
-    if (module == "globals" && Attr(KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS) == 0) continue;
+  for (const kc::ModuleInfo& info : kc::AllModules()) {
+    const std::string module = info.name;
+    // A module of an optional feature the device lacks need not load; the
+    // tests of that feature skip, naming it.
+    if (info.requires != KL_DEVICE_ATTRIBUTE_INVALID && Attr(info.requires) == 0) continue;
     std::string path = VariantPath(target(), module, value().name);
     if (path.empty()) continue;
     kc::Module m;
@@ -395,6 +398,50 @@ TEST_P(Module, GlobalsPerModuleInstance) {
   uint32_t other = 0;
   KC_ASSERT_OK(klMemcpyDtoH(&other, gb, 4));
   EXPECT_EQ(0u, other);
+}
+
+// Modules of 1, 10, 100 and 1000 kernels (the generated many_kernels_<count>):
+// every kernel is found by its name, and the first, the last and a few in
+// between run and write their own result (out[gid] = gid * 3 + index), so a
+// lookup that returns the wrong kernel shows. kernel_1 and kernel_10 share a
+// prefix: names must match exactly.
+TEST_P(Module, Kernels1_10_100_1000) {
+  constexpr unsigned int kItems = 1000;
+  KC_ALLOC(out, kItems * 4);
+  for (unsigned int count : kc::kManyKernelCounts) {
+    SCOPED_TRACE("module of " + std::to_string(count) + " kernels");
+    std::string module_name = kc::ManyKernelsModule(count);
+    KLmodule m = nullptr;
+    std::string ptx = kc::ManyKernelsPtx(target(), count);
+    if (!ptx.empty()) {
+      KC_ASSERT_OK(klModuleLoadData(&m, ptx.c_str(), ptx.size() + 1)) << module_name << " (PTX)";
+    } else {
+      std::string path = VariantPath(target(), module_name, kc::ImageVariants(target()).at(0).name);
+      ASSERT_FALSE(path.empty());
+      KC_ASSERT_OK(klModuleLoad(&m, path.c_str())) << path;
+    }
+    std::vector<KLfunction> functions(count, nullptr);
+    for (unsigned int i = 0; i < count; ++i) {
+      std::string name = "kernel_" + std::to_string(i);
+      KC_EXPECT_OK(klModuleGetFunction(&functions[i], m, name.c_str())) << name;
+    }
+    KLfunction beyond = nullptr;
+    KC_EXPECT_RESULT(KL_ERROR_NOT_FOUND,
+                     klModuleGetFunction(&beyond, m, ("kernel_" + std::to_string(count)).c_str()))
+        << "a kernel past the last one";
+    for (unsigned int i : {0u, count / 3, count / 2, count - 2, count - 1}) {
+      if (i >= count || functions[i] == nullptr) continue;
+      ASSERT_NO_FATAL_FAILURE(out.Poison());
+      KC_ASSERT_OK(kc::Launch(functions[i], {kc::BlocksFor(kItems, 128)}, {128}, 0, nullptr, out.get(), kItems))
+          << "kernel_" << i;
+      KC_ASSERT_OK(klCtxSynchronize());
+      std::vector<uint32_t> got, want(kItems);
+      for (unsigned int g = 0; g < kItems; ++g) want[g] = g * 3u + i;
+      ASSERT_NO_FATAL_FAILURE(out.Download(&got, kItems));
+      KC_EXPECT_ARRAYS_EQ(want, got) << "kernel_" << i << " of " << module_name;
+    }
+    KC_EXPECT_OK(klModuleUnload(m)) << module_name;
+  }
 }
 
 // Linking: backends with a linker link the IL of a module into a loadable

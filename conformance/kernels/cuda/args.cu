@@ -1,39 +1,13 @@
-// Module `args` (KERNELS.md): every scalar type, many arguments, structs.
+// Module `args` (KERNELS.md): 32-bit scalars, many arguments, structs: what
+// every device takes. Arguments that need an optional device feature are in
+// args_int8_int16, args_int64 and args_float64.
 #include "keel_kernels.cuh"
-
-extern "C" __global__ void args_i8(i8 a, u8 b, u32* out) {
-  if (!IsFirstThread()) return;
-  out[0] = (u32)(i32)a;
-  out[1] = b;
-}
-
-extern "C" __global__ void args_i16(i16 a, u16 b, u32* out) {
-  if (!IsFirstThread()) return;
-  out[0] = (u32)(i32)a;
-  out[1] = b;
-}
 
 extern "C" __global__ void args_i32_f32(i32 a, u32 b, float c, u32* out) {
   if (!IsFirstThread()) return;
   out[0] = (u32)a;
   out[1] = b;
   out[2] = __float_as_uint(c);
-}
-
-extern "C" __global__ void args_i64(i64 a, u64 b, u32* out) {
-  if (!IsFirstThread()) return;
-  u64 ua = (u64)a;
-  out[0] = (u32)ua;
-  out[1] = (u32)(ua >> 32);
-  out[2] = (u32)b;
-  out[3] = (u32)(b >> 32);
-}
-
-extern "C" __global__ void args_f64(double a, u32* out) {
-  if (!IsFirstThread()) return;
-  u64 bits = (u64)__double_as_longlong(a);
-  out[0] = (u32)bits;
-  out[1] = (u32)(bits >> 32);
 }
 
 // many_args_N: out, then N-1 u32 values a0..a(N-2). out[1+k] = a_k and

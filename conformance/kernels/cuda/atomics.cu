@@ -1,22 +1,10 @@
-// Module `atomics` (KERNELS.md): global and shared atomics.
+// Module `atomics` (KERNELS.md): 32-bit integer atomics on global and shared
+// memory. Atomics that need an optional device feature are in atomics_float
+// and atomics_int64.
 #include "keel_kernels.cuh"
 
 extern "C" __global__ void atomic_add_i32(i32* counter, u32 n) {
   if (GlobalIdX() < n) atomicAdd(counter, 1);
-}
-
-extern "C" __global__ void atomic_add_f32(float* acc, u32 n) {
-  if (GlobalIdX() < n) atomicAdd(acc, 1.0f);
-}
-
-extern "C" __global__ void atomic_cas_u64(u64* counter, u32 n) {
-  if (GlobalIdX() >= n) return;
-  u64 seen = *(volatile u64*)counter;
-  for (;;) {
-    u64 prev = atomicCAS(counter, seen, seen + 1ull);
-    if (prev == seen) break;
-    seen = prev;
-  }
 }
 
 extern "C" __global__ void atomic_minmax(const i32* in, i32* out, u32 n) {

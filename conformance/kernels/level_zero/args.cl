@@ -1,39 +1,13 @@
-// Module `args` (KERNELS.md): every scalar width, many arguments, structs by value.
+// Module `args` (KERNELS.md): 32-bit scalars, many arguments, structs by value:
+// what every device takes. Arguments that need an optional device feature are
+// in args_int8_int16, args_int64 and args_float64.
 #include "keel_kernels.h"
-#pragma OPENCL EXTENSION cl_khr_fp64 : enable
-
-kernel void args_i8(i8 a, u8 b, global u32* out) {
-  if (!KEEL_FIRST_THREAD) return;
-  out[0] = (u32)(i32)a;
-  out[1] = b;
-}
-
-kernel void args_i16(i16 a, u16 b, global u32* out) {
-  if (!KEEL_FIRST_THREAD) return;
-  out[0] = (u32)(i32)a;
-  out[1] = b;
-}
 
 kernel void args_i32_f32(i32 a, u32 b, float c, global u32* out) {
   if (!KEEL_FIRST_THREAD) return;
   out[0] = (u32)a;
   out[1] = b;
   out[2] = as_uint(c);
-}
-
-kernel void args_i64(i64 a, u64 b, global u32* out) {
-  if (!KEEL_FIRST_THREAD) return;
-  out[0] = (u32)((u64)a);
-  out[1] = (u32)((u64)a >> 32);
-  out[2] = (u32)b;
-  out[3] = (u32)(b >> 32);
-}
-
-kernel void args_f64(double a, global u32* out) {
-  if (!KEEL_FIRST_THREAD) return;
-  u64 bits = as_ulong(a);
-  out[0] = (u32)bits;
-  out[1] = (u32)(bits >> 32);
 }
 
 // Parameter lists of many u32 values a0, a1, ... built by the preprocessor.

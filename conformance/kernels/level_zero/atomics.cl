@@ -1,32 +1,10 @@
-// Module `atomics` (KERNELS.md): OpenCL 1.2 atomics on global and local memory.
+// Module `atomics` (KERNELS.md): OpenCL 1.2 32-bit integer atomics on global
+// and local memory. Atomics that need an optional device feature are in
+// atomics_float and atomics_int64.
 #include "keel_kernels.h"
-#pragma OPENCL EXTENSION cl_khr_int64_base_atomics : enable
 
 kernel void atomic_add_i32(global i32* counter, u32 n) {
   if (KEEL_GID_X < n) atomic_add(counter, 1);
-}
-
-// OpenCL 1.2 has no float atomic add: a compare-and-swap loop on the bits.
-kernel void atomic_add_f32(global float* acc, u32 n) {
-  if (KEEL_GID_X >= n) return;
-  volatile global u32* bits = (volatile global u32*)acc;
-  u32 old = *bits;
-  for (;;) {
-    u32 seen = atomic_cmpxchg(bits, old, as_uint(as_float(old) + 1.0f));
-    if (seen == old) break;
-    old = seen;
-  }
-}
-
-kernel void atomic_cas_u64(global u64* counter, u32 n) {
-  if (KEEL_GID_X >= n) return;
-  volatile global u64* p = (volatile global u64*)counter;
-  u64 old = *p;
-  for (;;) {
-    u64 seen = atom_cmpxchg(p, old, old + 1ul);
-    if (seen == old) break;
-    old = seen;
-  }
 }
 
 kernel void atomic_minmax(global const i32* in, global i32* out, u32 n) {

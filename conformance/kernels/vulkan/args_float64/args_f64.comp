@@ -1,4 +1,4 @@
-// Module args: args_f64(double a, u32* out). Offsets a@0, out@8.
+// Module args_float64: args_f64(double a, u32* out). Offsets a@0, out@8.
 #version 460
 #extension GL_GOOGLE_include_directive : require
 #include "../keel_kernels.glsl"

@@ -1,4 +1,4 @@
-// Module args: args_i64(i64 a, u64 b, u32* out).
+// Module args_int64: args_i64(i64 a, u64 b, u32* out).
 #version 460
 #extension GL_GOOGLE_include_directive : require
 #include "../keel_kernels.glsl"

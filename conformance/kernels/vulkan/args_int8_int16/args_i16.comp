@@ -1,4 +1,4 @@
-// Module args: args_i16(i16 a, u16 b, u32* out).
+// Module args_int8_int16: args_i16(i16 a, u16 b, u32* out).
 #version 460
 #extension GL_GOOGLE_include_directive : require
 #include "../keel_kernels.glsl"

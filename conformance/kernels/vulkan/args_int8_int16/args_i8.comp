@@ -1,4 +1,4 @@
-// Module args: args_i8(i8 a, u8 b, u32* out). Offsets a@0, b@1, out@8.
+// Module args_int8_int16: args_i8(i8 a, u8 b, u32* out). Offsets a@0, b@1, out@8.
 #version 460
 #extension GL_GOOGLE_include_directive : require
 #include "../keel_kernels.glsl"

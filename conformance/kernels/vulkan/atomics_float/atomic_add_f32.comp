@@ -1,4 +1,4 @@
-// Module atomics: atomic_add_f32(float* acc, u32 n). Needs
+// Module atomics_float: atomic_add_f32(float* acc, u32 n). Needs
 // KL_DEVICE_ATTRIBUTE_GLOBAL_FLOAT_ATOMIC_ADD (VK_EXT_shader_atomic_float).
 #version 460
 #extension GL_GOOGLE_include_directive : require

@@ -1,4 +1,4 @@
-// Module atomics: atomic_cas_u64(u64* counter, u32 n): a compare-and-swap increment loop.
+// Module atomics_int64: atomic_cas_u64(u64* counter, u32 n): a compare-and-swap increment loop.
 // Needs KL_DEVICE_ATTRIBUTE_SHADER_INT64 (shaderInt64, shaderBufferInt64Atomics).
 #version 460
 #extension GL_GOOGLE_include_directive : require

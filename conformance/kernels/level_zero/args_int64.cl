@@ -1,0 +1,11 @@
+// Module `args_int64` (KERNELS.md): 64-bit integer arguments, a module of
+// their own because they need KL_DEVICE_ATTRIBUTE_SHADER_INT64.
+#include "keel_kernels.h"
+
+kernel void args_i64(i64 a, u64 b, global u32* out) {
+  if (!KEEL_FIRST_THREAD) return;
+  out[0] = (u32)((u64)a);
+  out[1] = (u32)((u64)a >> 32);
+  out[2] = (u32)b;
+  out[3] = (u32)(b >> 32);
+}
