@@ -78,9 +78,11 @@ KLresult CheckLaunch(const Function& f, const uint32_t grid[3], const uint32_t b
   }
   // Without names Keel cannot find a stripped module's globals block, so it
   // has no allocation; a kernel reading the globals address would
-  // dereference 0 (a crash on CPU drivers, a device fault on GPUs).
+  // dereference 0 (a crash on CPU drivers, a device fault on GPUs). The
+  // launch is a variant this backend cannot run: NOT_SUPPORTED, as for an
+  // argument block the device cannot pass.
   if (info.reads_globals_address && f.module()->globals().names_stripped)
-    return Fail(KL_ERROR_INVALID_IMAGE,
+    return Fail(KL_ERROR_NOT_SUPPORTED,
                 "%s: kernel \"%s\" reads the module's globals address, but the module's debug "
                 "names were stripped (no OpName/OpMemberName), so its globals block (%s) could "
                 "not be found and has no memory; load the module unstripped",
