@@ -62,14 +62,18 @@ EXTRA="$*"
 layers() {
   local log="$OUT/layers.txt"
   : > "$log"
+  local out rc
   for backend in cuda vulkan; do
-    echo "=== KEEL_BACKENDS=$backend keel_loader_layers_backend_test" >> "$log"
-    KEEL_BACKENDS=$backend timeout 120 "$BUILD/bin/keel_loader_layers_backend_test" --gtest_color=no \
-      >> "$log" 2>&1
-    echo "rc=$?" >> "$log"
+    out=$(KEEL_BACKENDS=$backend timeout 120 "$BUILD/bin/keel_loader_layers_backend_test" --gtest_color=no 2>&1)
+    rc=$?
+    printf '=== KEEL_BACKENDS=%s keel_loader_layers_backend_test\n%s\nrc=%d\n' "$backend" "$out" "$rc" >> "$log"
+    # The summary after the last "ran." line is the test program's own; the
+    # ones before it come from the child process of each test.
+    echo "layers on $backend (rc=$rc):"
+    printf '%s\n' "$out" | awk '/^\[==========\] .* ran\./ { tail = "" } { tail = tail $0 "\n" } END { printf "%s", tail }' |
+      grep -E "^\[  (PASSED|FAILED|SKIPPED) +\]"
   done
   stamp "validation layer tests"
-  grep -E "^===|^\[  (PASSED|FAILED|SKIPPED) |^\[  FAILED  \]|^rc=" "$log"
 }
 
 # The stress area (the conformance suite's stress tier, filtered to it): 16
