@@ -210,7 +210,9 @@ TEST_P(Memcpy, OverlappingDeviceRangesDistinctBuffers) {
 // or shifted by a few bytes do not match.
 
 constexpr size_t kGiB = size_t{1} << 30;
-constexpr size_t kOver4GiB = 4 * kGiB + 4096 + 7;
+// 8 MiB past 4 GiB so that the offset copies below (8 MiB + 5 bytes that
+// cross 4 GiB, with 4 KiB guards) stay inside the buffers.
+constexpr size_t kOver4GiB = 4 * kGiB + (size_t{8} << 20) + 7;
 // What the test leaves to the rest of the system: the driver's own staging
 // and bookkeeping, the other processes of a CI machine.
 constexpr size_t kHostMargin = 3 * kGiB;
@@ -289,7 +291,7 @@ std::string GiBText(size_t bytes) {
 // work on the pattern (writing and checking 4 GiB took 10 s of wall time,
 // 2.9 s of CPU, on this loaded 2-core machine) beside copies a GPU does in
 // about a second each: seconds in a full run of minutes.
-// Footprint: two device buffers and one host buffer of 4 GiB + 4 KiB + 7.
+// Footprint: two device buffers and one host buffer of 4 GiB + 8 MiB + 7.
 TEST_P(Memcpy, Over4GiB) {
   const size_t bytes = kOver4GiB;
   size_t device_total = 0;
@@ -332,6 +334,8 @@ TEST_P(Memcpy, Over4GiB) {
   constexpr size_t kGuard = 4096;
   const size_t src_offset = 4 * kGiB - (size_t{3} << 20) - 3;
   const size_t dst_offset = 4 * kGiB - (size_t{5} << 20) + 1;
+  static_assert(4 * kGiB - (size_t{3} << 20) - 3 + kLength + kGuard <= kOver4GiB,
+                "the offset copies and their guards fit in the buffers");
   // DtoD: b[dst_offset...] = a[src_offset...]; b's bytes around keep the pattern.
   KC_ASSERT_OK(klMemcpyDtoD(b.at(dst_offset), a.at(src_offset), kLength));
   std::vector<uint8_t> window(kLength + 2 * kGuard);
