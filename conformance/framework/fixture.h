@@ -174,8 +174,8 @@ class TestBase : public testing::TestWithParam<P> {
 
 // Work that keeps a stream busy for a while: `launches` back-to-back launches
 // of basic/busy_loop with `iterations` each, all writing out[0]. Several
-// launches, because some drivers cap the iterations of one loop (llvmpipe
-// stops every loop after 65535).
+// launches, because some drivers cap the loop iterations of one kernel
+// thread (llvmpipe leaves all its loops after 65535 in total).
 struct BusyWork {
   KLfunction fn = nullptr;
   unsigned int iterations = 0;

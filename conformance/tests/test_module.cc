@@ -416,8 +416,9 @@ TEST_P(Module, Kernels1_10_100_1000) {
     if (!ptx.empty()) {
       KC_ASSERT_OK(klModuleLoadData(&m, ptx.c_str(), ptx.size() + 1)) << module_name << " (PTX)";
     } else {
-      std::string path = VariantPath(target(), module_name, kc::ImageVariants(target()).at(0).name);
-      ASSERT_FALSE(path.empty());
+      std::string searched;
+      std::string path = kc::ImagePath(target(), module_name, "", &searched);
+      ASSERT_FALSE(path.empty()) << "no image of " << module_name << " (tried " << searched << ")";
       KC_ASSERT_OK(klModuleLoad(&m, path.c_str())) << path;
     }
     std::vector<KLfunction> functions(count, nullptr);
