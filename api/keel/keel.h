@@ -191,7 +191,13 @@ typedef enum KLdevice_attribute {
   KL_DEVICE_ATTRIBUTE_GLOBAL_FLOAT_ATOMIC_ADD = 31, /**< 1 if atomic float add on global memory works. */
   KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS = 32,        /**< 1 if klModuleGetGlobal can find module globals. */
   KL_DEVICE_ATTRIBUTE_TIMESTAMPS = 33,            /**< 1 if events can measure elapsed time. */
-  KL_DEVICE_ATTRIBUTE_COUNT_ = 34                 /**< One past the last attribute (not an attribute). */
+  /** Loop iterations one kernel thread may run in all (summed over every loop
+   *  it enters) before the driver ends its loops early; 0 if the driver sets no
+   *  such limit. Like CUDA's kernel run-time limit, a driver property a kernel
+   *  author must know: past it a kernel returns wrong results, not an error.
+   *  Mesa's llvmpipe (lavapipe) reports 65535. */
+  KL_DEVICE_ATTRIBUTE_KERNEL_LOOP_ITERATION_LIMIT = 34,
+  KL_DEVICE_ATTRIBUTE_COUNT_ = 35                 /**< One past the last attribute (not an attribute). */
 } KLdevice_attribute;
 
 /** Function attributes for klFuncGetAttribute / klFuncSetAttribute. */

@@ -70,6 +70,9 @@ void ReadAttributes(Device* d) {
   d->attrs[KL_DEVICE_ATTRIBUTE_GLOBAL_FLOAT_ATOMIC_ADD] = 1;
   d->attrs[KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS] = 1;
   d->attrs[KL_DEVICE_ATTRIBUTE_TIMESTAMPS] = 1;
+  // CUDA ends no loops early (a display watchdog, if any, ends whole kernels:
+  // CU_DEVICE_ATTRIBUTE_KERNEL_EXEC_TIMEOUT).
+  d->attrs[KL_DEVICE_ATTRIBUTE_KERNEL_LOOP_ITERATION_LIMIT] = 0;
   // CUDA 12.1 raised the kernel parameter limit from 4 KiB to 32764 bytes on
   // Volta (sm_70) and newer; there is no device attribute for it.
   bool big_params = g_driver.cuda_version >= 12010 && d->attrs[KL_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR] >= 7;

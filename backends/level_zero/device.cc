@@ -189,6 +189,8 @@ KLresult klDeviceGetAttribute(int* pi, KLdevice_attribute attrib, KLdevice dev) 
     case KL_DEVICE_ATTRIBUTE_GLOBAL_FLOAT_ATOMIC_ADD: v = d->float_atomic_add ? 1 : 0; break;
     case KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS: v = 1; break;
     case KL_DEVICE_ATTRIBUTE_TIMESTAMPS: v = d->ns_per_tick > 0.0 ? 1 : 0; break;
+    // No Level Zero driver Keel knows of ends kernel loops early.
+    case KL_DEVICE_ATTRIBUTE_KERNEL_LOOP_ITERATION_LIMIT: v = 0; break;
     default:
       return Fail(KL_ERROR_INVALID_VALUE, "klDeviceGetAttribute: unknown attribute %d",
                   static_cast<int>(attrib));

@@ -53,6 +53,7 @@ struct Allocation {
   VkDeviceMemory memory = VK_NULL_HANDLE;
   VkDeviceSize offset = 0;
   VkDeviceSize size = 0;
+  VkDeviceSize heap_bytes = 0;  // charged to Device::heap_bytes_in_use
 };
 
 // Pinned (klMemHostAlloc) or registered (klMemHostRegister) host memory that

@@ -99,6 +99,7 @@ bool Device::Probe(VkPhysicalDevice physical, uint32_t instance_version, Device*
   std::memcpy(d->uuid, p11.deviceUUID, VK_UUID_SIZE);
   d->driver_name = p12.driverName;
   d->driver_info = p12.driverInfo;
+  d->driver_id = p12.driverID;
   if (f.pci_bus_info) {
     d->has_pci = true;
     d->pci_domain = pci.pciDomain;
@@ -220,6 +221,19 @@ void Device::ApplyTestLimits() {
                                              : max_push_constants - KEEL_VULKAN_HIDDEN_BYTES;
 }
 
+// Loop iterations a shader invocation may run in all before the driver ends
+// its loops (KL_DEVICE_ATTRIBUTE_KERNEL_LOOP_ITERATION_LIMIT); Vulkan has no
+// query for it, so the backend knows the drivers that have one. llvmpipe's
+// gallivm sets a counter of 65535 (LP_MAX_TGSI_LOOP_ITERATIONS) once at a
+// shader's entry and leaves every loop when it runs out; measured on Mesa
+// 22.3.6 (docs/backends/vulkan.md): one loop of 70000 runs 65535, nested and
+// consecutive loops share the budget.
+namespace {
+int KernelLoopIterationLimit(VkDriverId driver) {
+  return driver == VK_DRIVER_ID_MESA_LLVMPIPE ? 65535 : 0;
+}
+}  // namespace
+
 void Device::ComputeAttributes() {
   const VkPhysicalDeviceLimits& l = properties.limits;
   int* a = attributes;
@@ -282,6 +296,7 @@ void Device::ComputeAttributes() {
   a[KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS] = 1;
   a[KL_DEVICE_ATTRIBUTE_TIMESTAMPS] =
       timestamp_valid_bits > 0 && l.timestampPeriod > 0.0f ? 1 : 0;
+  a[KL_DEVICE_ATTRIBUTE_KERNEL_LOOP_ITERATION_LIMIT] = KernelLoopIterationLimit(driver_id);
 }
 
 // ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <keel/keel.h>
 #include <vulkan/vulkan.h>
 
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -66,6 +67,7 @@ class Device : public keel::Object {
   std::string name;
   std::string driver_name;  // "llvmpipe", "NVIDIA", from VkPhysicalDeviceDriverProperties
   std::string driver_info;  // "Mesa 22.3.6 (LLVM 15.0.6)", "580.65.06"
+  VkDriverId driver_id = VK_DRIVER_ID_MAX_ENUM;
   uint8_t uuid[VK_UUID_SIZE] = {};
   bool has_pci = false;
   uint32_t pci_domain = 0, pci_bus = 0, pci_device = 0, pci_function = 0;
@@ -74,6 +76,12 @@ class Device : public keel::Object {
   uint32_t sm_count = 0;  // 0 when unknown
   VkPhysicalDeviceMemoryProperties memory{};
   uint32_t device_heap = 0;  // the largest DEVICE_LOCAL heap
+  // Bytes of klMemAlloc allocations of every context on this device. Keel
+  // refuses an allocation that would take it past device_heap's size: some
+  // drivers never refuse (lavapipe hands out lazily committed host memory
+  // with no check against the heap it reports), and an application should
+  // get KL_ERROR_OUT_OF_MEMORY there as it does on a GPU, not the OOM killer.
+  mutable std::atomic<uint64_t> heap_bytes_in_use{0};
   uint32_t queue_family = 0;
   uint32_t queue_count = 0;  // queues Keel creates per context
   uint32_t timestamp_valid_bits = 0;

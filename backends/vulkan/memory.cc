@@ -36,6 +36,7 @@ std::mutex g_host_mu;
 RangeMap<Context*>* g_host_ranges = new RangeMap<Context*>();  // never freed (exit order)
 
 void DestroyAllocation(Context* c, const Allocation& a) {
+  if (a.heap_bytes != 0) c->device()->heap_bytes_in_use -= a.heap_bytes;
   if (a.buffer != VK_NULL_HANDLE) c->fn.vkDestroyBuffer(c->device_handle(), a.buffer, nullptr);
   if (a.memory != VK_NULL_HANDLE) c->fn.vkFreeMemory(c->device_handle(), a.memory, nullptr);
 }
@@ -338,24 +339,45 @@ KLresult klMemAlloc(KLcontext ctx, KLdeviceptr* dptr, size_t bytesize) {
     return Fail(KL_ERROR_OUT_OF_MEMORY,
                 "%s: %zu bytes exceed the largest single allocation of %s (%llu bytes)", api,
                 bytesize, d->name.c_str(), static_cast<unsigned long long>(d->max_allocation_size));
+  // Charge the device heap first, so that concurrent allocations cannot
+  // overshoot it together (see Device::heap_bytes_in_use).
+  const uint64_t heap_size = d->memory.memoryHeaps[d->device_heap].size;
+  const uint64_t in_use = d->heap_bytes_in_use.fetch_add(size);
+  if (in_use + size > heap_size) {
+    d->heap_bytes_in_use -= size;
+    return Fail(KL_ERROR_OUT_OF_MEMORY,
+                "%s: %zu bytes do not fit in the %llu-byte device memory heap of %s (%llu bytes "
+                "allocated through Keel)",
+                api, bytesize, static_cast<unsigned long long>(heap_size), d->name.c_str(),
+                static_cast<unsigned long long>(in_use));
+  }
   const VkBufferUsageFlags usage =
       VK_BUFFER_USAGE_STORAGE_BUFFER_BIT | VK_BUFFER_USAGE_TRANSFER_SRC_BIT |
       VK_BUFFER_USAGE_TRANSFER_DST_BIT | VK_BUFFER_USAGE_SHADER_DEVICE_ADDRESS_BIT;
   Allocation a;
+  a.heap_bytes = size;  // released by DestroyAllocation from here on
   VkMemoryRequirements req;
   r = CreateBoundBuffer(c, size, usage, MemoryKind::kDevice, ~0u, nullptr, nullptr, true, api,
                         &a.buffer, &a.memory, &req);
-  if (r != KL_SUCCESS) return r;
+  if (r != KL_SUCCESS) {
+    d->heap_bytes_in_use -= size;
+    return r;
+  }
   VkBufferDeviceAddressInfo info{VK_STRUCTURE_TYPE_BUFFER_DEVICE_ADDRESS_INFO};
   info.buffer = a.buffer;
   VkDeviceAddress address = c->fn.vkGetBufferDeviceAddress(c->device_handle(), &info);
   if (address % kAllocationAlignment != 0) {
     // The driver aligns buffers less than Keel promises: make room to
     // start the user's range at the next 256-byte boundary.
+    a.heap_bytes = 0;  // the heap charge carries over to the new buffer
     DestroyAllocation(c, a);
     r = CreateBoundBuffer(c, size + kAllocationAlignment, usage, MemoryKind::kDevice, ~0u, nullptr,
                           nullptr, true, api, &a.buffer, &a.memory, &req);
-    if (r != KL_SUCCESS) return r;
+    if (r != KL_SUCCESS) {
+      d->heap_bytes_in_use -= size;
+      return r;
+    }
+    a.heap_bytes = size;
     info.buffer = a.buffer;
     address = c->fn.vkGetBufferDeviceAddress(c->device_handle(), &info);
   }

@@ -155,6 +155,7 @@ const char* AttributeName(KLdevice_attribute attribute) {
     KC_ATTR(GLOBAL_FLOAT_ATOMIC_ADD)
     KC_ATTR(MODULE_GLOBALS)
     KC_ATTR(TIMESTAMPS)
+    KC_ATTR(KERNEL_LOOP_ITERATION_LIMIT)
     KC_ATTR(COUNT_)
 #undef KC_ATTR
   }

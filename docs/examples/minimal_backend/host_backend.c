@@ -162,6 +162,7 @@ static KLresult HostDeviceGetAttribute(int* pi, KLdevice_attribute attrib, KLdev
     case KL_DEVICE_ATTRIBUTE_GLOBAL_FLOAT_ATOMIC_ADD:
     case KL_DEVICE_ATTRIBUTE_MODULE_GLOBALS:
     case KL_DEVICE_ATTRIBUTE_TIMESTAMPS: value = 0; break; /* none, or unknown */
+    case KL_DEVICE_ATTRIBUTE_KERNEL_LOOP_ITERATION_LIMIT: value = 0; break; /* loops run to the end */
     default:
       return FAIL(KL_ERROR_INVALID_VALUE, "klDeviceGetAttribute: unknown attribute %d", (int)attrib);
   }
