@@ -66,6 +66,7 @@ bool Device::Probe(VkPhysicalDevice physical, uint32_t instance_version, Device*
   f.shader_atomic_float = HasExtension(exts, VK_EXT_SHADER_ATOMIC_FLOAT_EXTENSION_NAME);
   f.portability_subset = HasExtension(exts, "VK_KHR_portability_subset");
   f.sm_builtins = HasExtension(exts, VK_NV_SHADER_SM_BUILTINS_EXTENSION_NAME);
+  const bool maintenance4 = HasExtension(exts, VK_KHR_MAINTENANCE_4_EXTENSION_NAME);
 
   // Properties.
   VkPhysicalDeviceVulkan11Properties p11{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_VULKAN_1_1_PROPERTIES};
@@ -76,10 +77,16 @@ bool Device::Probe(VkPhysicalDevice physical, uint32_t instance_version, Device*
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_SM_BUILTINS_PROPERTIES_NV};
   VkPhysicalDeviceExternalMemoryHostPropertiesEXT host{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_EXTERNAL_MEMORY_HOST_PROPERTIES_EXT};
+  VkPhysicalDeviceMaintenance4Properties m4{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_MAINTENANCE_4_PROPERTIES};
   VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   props2.pNext = &p11;
   p11.pNext = &p12;
   void** tail = &p12.pNext;
+  if (maintenance4) {
+    *tail = &m4;
+    tail = &m4.pNext;
+  }
   if (f.pci_bus_info) {
     *tail = &pci;
     tail = &pci.pNext;
@@ -94,6 +101,8 @@ bool Device::Probe(VkPhysicalDevice physical, uint32_t instance_version, Device*
   }
   vkGetPhysicalDeviceProperties2(physical, &props2);
   d->max_allocation_size = p11.maxMemoryAllocationSize;
+  d->max_buffer_size = maintenance4 ? std::max<VkDeviceSize>(m4.maxBufferSize, d->max_allocation_size)
+                                    : d->max_allocation_size;
   d->host_import_alignment = f.external_memory_host ? host.minImportedHostPointerAlignment : 0;
   d->subgroup_size = p11.subgroupSize;
   std::memcpy(d->uuid, p11.deviceUUID, VK_UUID_SIZE);

@@ -86,7 +86,8 @@ class Device : public keel::Object {
   uint32_t queue_count = 0;  // queues Keel creates per context
   uint32_t timestamp_valid_bits = 0;
   uint32_t spirv_version = 0;  // highest SPIR-V version word the device accepts
-  VkDeviceSize max_allocation_size = 0;     // maxMemoryAllocationSize
+  VkDeviceSize max_allocation_size = 0;     // maxMemoryAllocationSize (advisory)
+  VkDeviceSize max_buffer_size = 0;         // maxBufferSize (maintenance4), else the above
   VkDeviceSize host_import_alignment = 0;   // minImportedHostPointerAlignment
 
   // Effective launch limits: the device's, lowered by the test knobs

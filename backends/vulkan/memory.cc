@@ -335,10 +335,13 @@ KLresult klMemAlloc(KLcontext ctx, KLdeviceptr* dptr, size_t bytesize) {
   const Device* d = c->device();
   // Whole 256-byte units: the memset edge kernel may touch the last word.
   VkDeviceSize size = AlignUp(bytesize, kAllocationAlignment);
-  if (size > d->max_allocation_size)
+  // maxMemoryAllocationSize is advisory: allocations past it "may fail", and
+  // NVIDIA reports 4 GiB - 2 MiB yet grants more, so Keel tries anything up
+  // to the largest buffer the device can create and passes on a refusal.
+  if (size > d->max_buffer_size)
     return Fail(KL_ERROR_OUT_OF_MEMORY,
-                "%s: %zu bytes exceed the largest single allocation of %s (%llu bytes)", api,
-                bytesize, d->name.c_str(), static_cast<unsigned long long>(d->max_allocation_size));
+                "%s: %zu bytes exceed the largest buffer of %s (%llu bytes)", api, bytesize,
+                d->name.c_str(), static_cast<unsigned long long>(d->max_buffer_size));
   // Charge the device heap first, so that concurrent allocations cannot
   // overshoot it together (see Device::heap_bytes_in_use).
   const uint64_t heap_size = d->memory.memoryHeaps[d->device_heap].size;

@@ -187,7 +187,12 @@ TEST_P(ValidationOnBackend, WrongArgumentSizeIsReportedAndRightLaunchesCompute) 
                                          "holds 12 bytes, but f 0x[0-9a-f]+ \\(function #[0-9]+, created by "
                                          "klModuleGetFunction for 'vec_add'\\) takes 4 parameter\\(s\\) in "
                                          "28 to 32 bytes \\(klFuncGetParamInfo\\)$"));
-  size = sizeof args;
+  // The right size is where the last parameter ends (CUDA refuses a buffer
+  // larger than the kernel's parameters: LAUNCH_OUT_OF_RESOURCES).
+  size_t last_offset = 0, last_size = 0;
+  ASSERT_EQ(klFuncGetParamInfo(f, 3, &last_offset, &last_size), KL_SUCCESS) << LastError();
+  size = last_offset + last_size;
+  ASSERT_EQ(size, size_t{28});
   ASSERT_EQ(klLaunchKernel(f, 1, 1, 1, n, 1, 1, 0, nullptr, nullptr, extra), KL_SUCCESS) << LastError();
   ASSERT_EQ(klMemcpyDtoH(hc.data(), c, n * 4), KL_SUCCESS) << LastError();
   for (int i = 0; i < n; ++i) ASSERT_EQ(hc[i], float(3 * i)) << i;
