@@ -37,10 +37,15 @@ probe() {  # backend figure-filter
   if [ -z "$busy" ]; then
     echo "    clocks: no busy samples ($(wc -l < "$log") samples taken)"
   else
-    echo "$busy" | awk -F', ' '{p[$1]++; sm[NR]=$2; mem[NR]=$3; if ($2>msm) msm=$2; if ($3>mmem) mmem=$3}
-      END { n=asort(sm); asort(mem); ps=""; for (k in p) ps=ps k "x" p[k] " ";
-            printf "    clocks while busy (%d samples): pstate %s SM median %d max %d MHz, memory median %d max %d MHz\n",
-                   n, ps, sm[int((n+1)/2)], msm, mem[int((n+1)/2)], mmem }'
+    # Medians through sort (the device image's awk is mawk: no asort).
+    local n ps sm_med mem_med sm_max mem_max
+    n=$(echo "$busy" | wc -l)
+    ps=$(echo "$busy" | cut -d, -f1 | sort | uniq -c | awk '{printf "%s x%s ", $2, $1}')
+    sm_med=$(echo "$busy" | cut -d, -f2 | sort -n | sed -n "$(((n + 1) / 2))p")
+    mem_med=$(echo "$busy" | cut -d, -f3 | sort -n | sed -n "$(((n + 1) / 2))p")
+    sm_max=$(echo "$busy" | cut -d, -f2 | sort -n | tail -1)
+    mem_max=$(echo "$busy" | cut -d, -f3 | sort -n | tail -1)
+    echo "    clocks while busy ($n samples): pstate $ps SM median$sm_med max$sm_max MHz, memory median$mem_med max$mem_max MHz"
   fi
 }
 
