@@ -43,12 +43,11 @@ Context* StagingContext(KLcontext ctx, KLstream stream) {
   return stream != nullptr ? ToStream(stream)->ctx : ToContext(ctx);
 }
 
-// Tries the staged path for a pageable HtoD/DtoH copy that passed the size
-// check. True: *result is the copy's result. False: take the direct path.
-template <typename Staged>
-bool TryStaged(Context* c, Staged staged) {
-  if (KEEL_UNLIKELY(Bind(c->cu) != CUDA_SUCCESS)) return false;  // the direct call reports it
-  return staged();
+// Whether a copy of `bytes` may take the staged path with c's staging
+// buffers: large enough, and c bound to this thread (a failed bind is left
+// to the direct call, which reports it).
+bool MayStage(Context* c, size_t bytes) {
+  return StagingCandidate(bytes) && Bind(c->cu) == CUDA_SUCCESS;
 }
 
 }  // namespace
@@ -147,11 +146,9 @@ KLresult klMemcpyHtoD(KLcontext ctx, KLdeviceptr dstDevice, const void* srcHost,
   if (ByteCount == 0) return KL_SUCCESS;
   if (KEEL_UNLIKELY(srcHost == nullptr)) return NullHost("klMemcpyHtoD", "srcHost", ByteCount);
   KLresult staged = KL_SUCCESS;
-  if (StagingCandidate(ByteCount) && TryStaged(ToContext(ctx), [&] {
-        return StagedHtoD(ToContext(ctx), nullptr, true, dstDevice, srcHost, ByteCount, "klMemcpyHtoD", &staged);
-      })) {
+  if (MayStage(ToContext(ctx), ByteCount) &&
+      StagedHtoD(ToContext(ctx), nullptr, true, dstDevice, srcHost, ByteCount, "klMemcpyHtoD", &staged))
     return staged;
-  }
   return Run(ToContext(ctx)->cu, "klMemcpyHtoD", "cuMemcpyHtoD",
              [&] { return cu.MemcpyHtoD(dstDevice, srcHost, ByteCount); });
 }
@@ -160,11 +157,9 @@ KLresult klMemcpyDtoH(KLcontext ctx, void* dstHost, KLdeviceptr srcDevice, size_
   if (ByteCount == 0) return KL_SUCCESS;
   if (KEEL_UNLIKELY(dstHost == nullptr)) return NullHost("klMemcpyDtoH", "dstHost", ByteCount);
   KLresult staged = KL_SUCCESS;
-  if (StagingCandidate(ByteCount) && TryStaged(ToContext(ctx), [&] {
-        return StagedDtoH(ToContext(ctx), nullptr, true, dstHost, srcDevice, ByteCount, "klMemcpyDtoH", &staged);
-      })) {
+  if (MayStage(ToContext(ctx), ByteCount) &&
+      StagedDtoH(ToContext(ctx), nullptr, true, dstHost, srcDevice, ByteCount, "klMemcpyDtoH", &staged))
     return staged;
-  }
   return Run(ToContext(ctx)->cu, "klMemcpyDtoH", "cuMemcpyDtoH",
              [&] { return cu.MemcpyDtoH(dstHost, srcDevice, ByteCount); });
 }
@@ -181,12 +176,10 @@ KLresult klMemcpyHtoDAsync(KLcontext ctx, KLdeviceptr dstDevice, const void* src
   if (KEEL_UNLIKELY(srcHost == nullptr)) return NullHost("klMemcpyHtoDAsync", "srcHost", ByteCount);
   StreamTarget t = TargetOf(ctx, hStream);
   KLresult staged = KL_SUCCESS;
-  if (StagingCandidate(ByteCount) && TryStaged(StagingContext(ctx, hStream), [&] {
-        return StagedHtoD(StagingContext(ctx, hStream), t.stream, false, dstDevice, srcHost, ByteCount,
-                          "klMemcpyHtoDAsync", &staged);
-      })) {
+  if (MayStage(StagingContext(ctx, hStream), ByteCount) &&
+      StagedHtoD(StagingContext(ctx, hStream), t.stream, false, dstDevice, srcHost, ByteCount,
+                 "klMemcpyHtoDAsync", &staged))
     return staged;
-  }
   return Run(t.ctx, "klMemcpyHtoDAsync", "cuMemcpyHtoDAsync",
              [&] { return cu.MemcpyHtoDAsync(dstDevice, srcHost, ByteCount, t.stream); });
 }
@@ -197,12 +190,10 @@ KLresult klMemcpyDtoHAsync(KLcontext ctx, void* dstHost, KLdeviceptr srcDevice, 
   if (KEEL_UNLIKELY(dstHost == nullptr)) return NullHost("klMemcpyDtoHAsync", "dstHost", ByteCount);
   StreamTarget t = TargetOf(ctx, hStream);
   KLresult staged = KL_SUCCESS;
-  if (StagingCandidate(ByteCount) && TryStaged(StagingContext(ctx, hStream), [&] {
-        return StagedDtoH(StagingContext(ctx, hStream), t.stream, false, dstHost, srcDevice, ByteCount,
-                          "klMemcpyDtoHAsync", &staged);
-      })) {
+  if (MayStage(StagingContext(ctx, hStream), ByteCount) &&
+      StagedDtoH(StagingContext(ctx, hStream), t.stream, false, dstHost, srcDevice, ByteCount,
+                 "klMemcpyDtoHAsync", &staged))
     return staged;
-  }
   return Run(t.ctx, "klMemcpyDtoHAsync", "cuMemcpyDtoHAsync",
              [&] { return cu.MemcpyDtoHAsync(dstHost, srcDevice, ByteCount, t.stream); });
 }
