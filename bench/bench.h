@@ -42,12 +42,22 @@ const char* BackendName(Backend b);
 struct Options {
   std::vector<Backend> backends;  // in run order
   bool quick = false;             // few repetitions, small sizes: the CI smoke mode
-  std::string filter;             // run figures whose id contains this
+  std::string filter;             // run figures whose id contains one of these (comma-separated)
   std::string json_path;          // --json
   std::string kernel_dir;         // where bench.fatbin/.ptx/.spv live
   int reps = 0;                   // 0: the figure's default
   std::vector<size_t> copy_sizes;  // --copy-sizes: the memcpy figures' sizes (empty: the default)
+  // --aa: A/A mode. Both sides of every figure are the raw target (two
+  // independent instances, interleaved as in a normal run), so the ratio is
+  // the run-to-run noise of the figure on this machine, not Keel's cost.
+  bool aa = false;
 };
+
+// "a,b,,c" -> {"a", "b", "", "c"} (the option lists: --backend, --filter, --copy-sizes).
+std::vector<std::string> SplitList(const std::string& value);
+// Whether a figure id is selected by opts.filter: it contains one of the
+// comma-separated substrings (an empty filter selects everything).
+bool Selected(const Options& opts, const std::string& id);
 
 // A device allocation of a target. `addr` is the device address; `handle`
 // is what the target needs to find it again (a VkBuffer index for raw Vulkan).

@@ -1,12 +1,18 @@
 // keel-bench: Keel against the raw native APIs, side by side (issue 8).
 //
-//   keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING]
+//   keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING[,...]]
 //              [--json FILE] [--reps N] [--kernel-dir DIR] [--list] [--copy-sizes LIST]
+//              [--aa]
 //
 // For each backend, every figure runs on the raw API (libcuda, or Vulkan
 // driven directly) and on Keel with that backend, on the same device, in
 // the same process, interleaved sample by sample after warm-up; the table
 // gives the medians and keel/raw. Every figure with a result checks it.
+//
+// --aa (A/A) runs the raw target on both sides instead: two independent
+// instances of it, sampled exactly as raw and Keel are in a normal run. Their
+// ratio (B / A) is what the method itself reads when nothing differs: the
+// noise floor against which a keel/raw ratio of the same figure is judged.
 //
 // Exit status: 0 all figures ran and checked; 1 a figure or a backend
 // failed; 2 bad usage; 77 nothing could run (no device for any requested
@@ -29,13 +35,14 @@ namespace {
 
 void Usage(FILE* out) {
   std::fprintf(out,
-               "usage: keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING]\n"
+               "usage: keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING[,...]]\n"
                "                  [--json FILE] [--reps N] [--kernel-dir DIR] [--list]\n"
-               "                  [--copy-sizes LIST]\n"
+               "                  [--copy-sizes LIST] [--aa]\n"
                "  --backend   backends to measure, comma-separated (default all: those\n"
                "              with a device)\n"
                "  --quick     smoke mode: small sizes, few repetitions (CI)\n"
-               "  --filter    only figures whose id contains SUBSTRING\n"
+               "  --filter    only figures whose id contains SUBSTRING (or any of a\n"
+               "              comma-separated list: launch,event)\n"
                "  --json      also write the results to FILE\n"
                "  --reps      timed samples per side (default per figure, 31 for most)\n"
                "  --kernel-dir  where bench.fatbin, bench.ptx, bench.sm_XY.cubin, bench.spv are\n"
@@ -43,7 +50,10 @@ void Usage(FILE* out) {
                "  --list      print the figures and what each measures, then exit\n"
                "  --copy-sizes  sizes of the memcpy figures instead of the default ones,\n"
                "              comma-separated bytes with an optional KiB/MiB suffix\n"
-               "              (e.g. 256KiB,1MiB,4MiB: where pageable staging starts to pay)\n");
+               "              (e.g. 256KiB,1MiB,4MiB: where pageable staging starts to pay)\n"
+               "  --aa        A/A: the raw target on both sides (two instances, interleaved\n"
+               "              as usual); the ratio raw B / raw A is the noise floor of each\n"
+               "              figure on this machine. No Keel side is measured.\n");
 }
 
 struct Args {
@@ -54,35 +64,24 @@ struct Args {
 // "4,64KiB,16MiB" -> {4, 65536, 16777216}; false on anything else.
 bool ParseSizes(const std::string& value, std::vector<size_t>* out) {
   out->clear();
-  size_t start = 0;
-  while (start <= value.size()) {
-    size_t end = value.find(',', start);
-    if (end == std::string::npos) end = value.size();
-    std::string item = value.substr(start, end - start);
+  for (const std::string& item : SplitList(value)) {
     char* rest = nullptr;
     unsigned long long n = std::strtoull(item.c_str(), &rest, 10);
     std::string unit = rest;
     size_t scale = unit.empty() || unit == "B" ? 1 : unit == "KiB" ? 1024 : unit == "MiB" ? 1024 * 1024 : 0;
     if (item.empty() || rest == item.c_str() || scale == 0 || n == 0) return false;
     out->push_back(static_cast<size_t>(n) * scale);
-    start = end + 1;
   }
   return !out->empty();
 }
 
 bool ParseBackends(const std::string& value, std::vector<Backend>* out) {
   out->clear();
-  size_t start = 0;
-  while (start <= value.size()) {
-    size_t comma = value.find(',', start);
-    size_t len = comma == std::string::npos ? std::string::npos : comma - start;
-    std::string name = value.substr(start, len);
+  for (const std::string& name : SplitList(value)) {
     if (name == "cuda") out->push_back(Backend::kCuda);
     else if (name == "vulkan") out->push_back(Backend::kVulkan);
     else if (name == "all") *out = {Backend::kCuda, Backend::kVulkan};
     else return false;
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   return !out->empty();
 }
@@ -99,6 +98,7 @@ int Parse(int argc, char** argv, Args* a) {
     };
     std::string v;
     if (k == "--quick") a->opts.quick = true;
+    else if (k == "--aa") a->opts.aa = true;
     else if (k == "--list") a->list = true;
     else if (k == "--help" || k == "-h") return Usage(stdout), 0;
     else if (k == "--backend" && value(&v)) {
@@ -142,7 +142,11 @@ std::string Guard(F&& f) {
   }
 }
 
-Result RunFigure(Backend b, const Figure& fig, Target& raw, KeelTarget& keel, const Options& o) {
+// Runs one figure: side A is the raw target, side B is Keel, or in A/A mode
+// (o.aa) a second raw target prepared by the figure's raw side too. `keel`
+// is the Keel target either way: figures ask it which device is measured.
+Result RunFigure(Backend b, const Figure& fig, Target& raw, Target& side_b, KeelTarget& keel,
+                 const Options& o) {
   Result r;
   r.backend = BackendName(b);
   r.id = fig.id;
@@ -155,24 +159,24 @@ Result RunFigure(Backend b, const Figure& fig, Target& raw, KeelTarget& keel, co
     raw.Bind();
     praw = fig.raw(raw, keel);
     have_raw = true;
-    keel.Bind();
-    pkeel = fig.keel(keel, keel);
+    side_b.Bind();
+    pkeel = o.aa ? fig.raw(side_b, keel) : fig.keel(side_b, keel);
     have_keel = true;
     auto verify = [&] {
       raw.Bind();
       if (praw.verify) praw.verify();
-      keel.Bind();
+      side_b.Bind();
       if (pkeel.verify) pkeel.verify();
     };
     verify();
-    t = MeasureInterleaved([&] { raw.Bind(); }, praw.sample, [&] { keel.Bind(); }, pkeel.sample,
+    t = MeasureInterleaved([&] { raw.Bind(); }, praw.sample, [&] { side_b.Bind(); }, pkeel.sample,
                            fig.plan);
     verify();  // still right after every sample ran
   });
   // Cleanup runs whatever happened; its failure is the figure's failure.
   std::string cleanup = Guard([&] {
     if (have_raw && praw.cleanup) raw.Bind(), praw.cleanup();
-    if (have_keel && pkeel.cleanup) keel.Bind(), pkeel.cleanup();
+    if (have_keel && pkeel.cleanup) side_b.Bind(), pkeel.cleanup();
   });
   if (r.status == "ok" && cleanup != "ok") r.status = cleanup;
   if (r.status != "ok") return r;
@@ -333,19 +337,32 @@ int Main(int argc, char** argv) {
   gethostname(host, sizeof host - 1);
   report.host = host;
   report.quick = o.quick;
+  report.aa = o.aa;
 
   bool any_error = false, any_ran = false;
   for (Backend b : o.backends) {
     BackendRun run;
     run.backend = BackendName(b);
     std::unique_ptr<KeelTarget> keel;
-    std::unique_ptr<Target> raw;
+    std::unique_ptr<Target> raw, raw_b;  // raw_b: side B in A/A mode
     run.status = Guard([&] {
+      // Keel opens first in both modes: it picks the device the raw side
+      // opens (and the figures ask it for the device's compute capability).
       keel = MakeKeelTarget(b, o);
       run.keel_desc = keel->Describe();
-      raw = b == Backend::kCuda ? MakeCudaRawTarget(o, keel->Device())
-                                : MakeVulkanRawTarget(o, keel->Device());
+      auto make_raw = [&] {
+        return b == Backend::kCuda ? MakeCudaRawTarget(o, keel->Device())
+                                   : MakeVulkanRawTarget(o, keel->Device());
+      };
+      raw = make_raw();
       run.raw_desc = raw->Describe();
+      if (o.aa) {
+        // An independent second instance: raw CUDA retains the same primary
+        // context again (its own module, stream and events); raw Vulkan
+        // creates its own instance and VkDevice.
+        raw_b = make_raw();
+        run.raw_b_desc = raw_b->Describe();
+      }
     });
     std::fprintf(stderr, "keel-bench: %s: %s\n", run.backend.c_str(), run.status.c_str());
     if (run.status != "ok") {
@@ -357,25 +374,29 @@ int Main(int argc, char** argv) {
     any_ran = true;
     report.backends.push_back(run);
     for (const Figure& fig : MakeFigures(b, o)) {
-      if (!o.filter.empty() && fig.id.find(o.filter) == std::string::npos) continue;
+      if (!Selected(o, fig.id)) continue;
       double t0 = NowNs();
-      Result r = RunFigure(b, fig, *raw, *keel, o);
+      Result r = RunFigure(b, fig, *raw, o.aa ? *raw_b : *keel, *keel, o);
       std::fprintf(stderr, "keel-bench: %s %-28s %s  (%.1f s)\n", r.backend.c_str(), r.id.c_str(),
                    r.status == "ok"
-                       ? Format("raw %.4g %s, keel %.4g %s, ratio %.3f", r.raw, r.unit.c_str(),
-                                r.keel, r.unit.c_str(), r.ratio).c_str()
+                       ? Format("%s %.4g %s, %s %.4g %s, ratio %.3f", o.aa ? "raw A" : "raw", r.raw,
+                                r.unit.c_str(), o.aa ? "raw B" : "keel", r.keel, r.unit.c_str(),
+                                r.ratio).c_str()
                        : r.status.c_str(),
                    (NowNs() - t0) / 1e9);
       if (r.status.rfind("error", 0) == 0) any_error = true;
       report.results.push_back(r);
     }
     AddVecAddVsCopy(b, o, &report.results);
+    raw_b.reset();
     raw.reset();
     keel.reset();
   }
   AddCrossBackend(o, &report.results);
-  bool want_dispatch = o.filter.empty() || o.filter.find("dispatch") != std::string::npos ||
-                       std::string("loader.dispatch").find(o.filter) != std::string::npos;
+  // The dispatch rows compare libkeel with a direct call: nothing to do with
+  // an A/A run of the raw targets.
+  bool want_dispatch = !o.aa && (o.filter.empty() || Selected(o, "loader.dispatch") ||
+                                 o.filter.find("dispatch") != std::string::npos);
   if (any_ran && want_dispatch) {
     for (Result& r : RunDispatchBench(o)) {
       std::fprintf(stderr, "keel-bench: loader %-28s %s\n", r.id.c_str(), r.status.c_str());

@@ -41,19 +41,36 @@ std::string Json(double v) { return std::isfinite(v) ? Format("%.6g", v) : "null
 }  // namespace
 
 void PrintTable(const Report& r, FILE* out) {
-  std::fprintf(out, "keel-bench %s%s\n", r.date.c_str(),
+  std::fprintf(out, "keel-bench %s%s%s\n", r.date.c_str(),
+               r.aa ? " A/A: raw vs raw (the noise floor; Keel is not measured)" : "",
                r.quick ? " (--quick: smoke sizes, few repetitions)" : "");
   for (const BackendRun& b : r.backends) {
     std::fprintf(out, "  %s: %s\n", b.backend.c_str(), b.status.c_str());
+    if (r.aa) {
+      if (!b.raw_desc.empty()) std::fprintf(out, "    raw A: %s\n", b.raw_desc.c_str());
+      if (!b.raw_b_desc.empty()) std::fprintf(out, "    raw B: %s (a second instance)\n", b.raw_b_desc.c_str());
+      if (!b.keel_desc.empty())
+        std::fprintf(out, "    (keel: %s; opened only to pick the device)\n", b.keel_desc.c_str());
+      continue;
+    }
     if (!b.raw_desc.empty()) std::fprintf(out, "    raw:  %s\n", b.raw_desc.c_str());
     if (!b.keel_desc.empty()) std::fprintf(out, "    keel: %s\n", b.keel_desc.c_str());
   }
-  std::fprintf(out,
-               "Medians over the samples; ratio = keel / raw. Times (ns, us, ms): lower is "
-               "better, ratio > 1 means Keel is slower. GB/s: higher is better, ratio < 1 means "
-               "Keel is slower.\n\n");
+  if (r.aa) {
+    std::fprintf(out,
+                 "A/A run: both columns are the raw target (two instances, interleaved ABBA "
+                 "exactly as raw and Keel in a normal run). Medians over the samples; ratio = "
+                 "raw B / raw A. Its distance from 1 is the measurement noise of the figure on "
+                 "this machine: a keel/raw ratio within it says nothing.\n\n");
+  } else {
+    std::fprintf(out,
+                 "Medians over the samples; ratio = keel / raw. Times (ns, us, ms): lower is "
+                 "better, ratio > 1 means Keel is slower. GB/s: higher is better, ratio < 1 "
+                 "means Keel is slower.\n\n");
+  }
   if (r.results.empty()) return;
-  std::fprintf(out, "| figure | raw | keel | ratio |\n|---|---:|---:|---:|\n");
+  std::fprintf(out, r.aa ? "| figure | raw A | raw B | B/A |\n|---|---:|---:|---:|\n"
+                         : "| figure | raw | keel | ratio |\n|---|---:|---:|---:|\n");
   std::vector<const Result*> problems;
   for (const Result& x : r.results) {
     std::string name = x.backend + " " + x.id;
@@ -76,7 +93,16 @@ void PrintTable(const Report& r, FILE* out) {
 void WriteJson(const Report& r, const std::string& path) {
   std::ofstream f(path);
   if (!f) throw Error("cannot write " + path);
-  f << "{\n  \"tool\": \"keel-bench\",\n  \"ratio\": \"keel / raw\",\n";
+  f << "{\n  \"tool\": \"keel-bench\",\n";
+  // A/A keeps the field names, so one reader handles both: "raw" is raw
+  // instance A and "keel" raw instance B there.
+  if (r.aa) {
+    f << "  \"mode\": \"aa\",\n  \"ratio\": \"raw B / raw A\",\n"
+      << "  \"sides\": {\"raw\": \"raw target, instance A\", \"keel\": \"raw target, instance B "
+         "(not Keel)\"},\n";
+  } else {
+    f << "  \"mode\": \"keel-vs-raw\",\n  \"ratio\": \"keel / raw\",\n";
+  }
   f << "  \"command\": " << Json(r.command) << ",\n  \"date\": " << Json(r.date)
     << ",\n  \"host\": " << Json(r.host) << ",\n  \"quick\": " << (r.quick ? "true" : "false")
     << ",\n  \"backends\": [";
@@ -84,7 +110,9 @@ void WriteJson(const Report& r, const std::string& path) {
     const BackendRun& b = r.backends[i];
     f << (i ? "," : "") << "\n    {\"backend\": " << Json(b.backend)
       << ", \"status\": " << Json(b.status) << ", \"raw\": " << Json(b.raw_desc)
-      << ", \"keel\": " << Json(b.keel_desc) << "}";
+      << ", \"keel\": " << Json(r.aa ? b.raw_b_desc : b.keel_desc);
+    if (r.aa) f << ", \"device_picked_by\": " << Json(b.keel_desc);
+    f << "}";
   }
   f << "\n  ],\n  \"figures\": [";
   for (size_t i = 0; i < r.results.size(); ++i) {

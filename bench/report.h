@@ -26,6 +26,7 @@ struct BackendRun {
   std::string status;    // "ok", "skipped: why", "error: what"
   std::string raw_desc;  // what the raw column ran on
   std::string keel_desc;
+  std::string raw_b_desc;  // A/A mode: the second raw instance (the second column)
 };
 
 struct Report {
@@ -33,11 +34,15 @@ struct Report {
   std::string date;  // UTC, ISO 8601
   std::string host;
   bool quick = false;
+  // A/A mode (--aa): the "raw" and "keel" fields of every result hold raw
+  // instance A and raw instance B, and ratio = B / A.
+  bool aa = false;
   std::vector<BackendRun> backends;
   std::vector<Result> results;
 };
 
-// The table: `figure | raw | keel | ratio`, markdown, units in every cell.
+// The table: `figure | raw | keel | ratio` (A/A: `figure | raw A | raw B | B/A`),
+// markdown, units in every cell.
 void PrintTable(const Report& report, FILE* out);
 // Throws on I/O failure.
 void WriteJson(const Report& report, const std::string& path);

@@ -23,6 +23,24 @@ std::string Format(const char* format, ...) {
   return buf;
 }
 
+std::vector<std::string> SplitList(const std::string& value) {
+  std::vector<std::string> items;
+  size_t start = 0;
+  while (true) {
+    size_t end = value.find(',', start);
+    items.push_back(value.substr(start, end == std::string::npos ? std::string::npos : end - start));
+    if (end == std::string::npos) return items;
+    start = end + 1;
+  }
+}
+
+bool Selected(const Options& opts, const std::string& id) {
+  if (opts.filter.empty()) return true;
+  for (const std::string& part : SplitList(opts.filter))
+    if (!part.empty() && id.find(part) != std::string::npos) return true;
+  return false;
+}
+
 const char* BackendName(Backend b) { return b == Backend::kCuda ? "cuda" : "vulkan"; }
 
 const char* ImageKindName(ImageKind k) {
