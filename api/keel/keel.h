@@ -893,7 +893,10 @@ KEEL_API KLresult klMemcpyHtoD(KLdeviceptr dstDevice, const void* srcHost, size_
 KEEL_API KLresult klMemcpyDtoH(void* dstHost, KLdeviceptr srcDevice, size_t ByteCount);
 
 /**
- * Copies device to device.
+ * Copies device to device. As cuMemcpyDtoD, the copy is queued on the NULL
+ * stream and the call may return before it has run (no host memory is
+ * involved): work queued after it in stream order, klMemcpyDtoH included,
+ * sees the copied bytes; klCtxSynchronize waits for it.
  * @param dstDevice Destination address.
  * @param srcDevice Source address.
  * @param ByteCount Bytes to copy; 0 is a no-op.
@@ -938,7 +941,9 @@ KEEL_API KLresult klMemcpyDtoDAsync(KLdeviceptr dstDevice, KLdeviceptr srcDevice
                                     KLstream hStream);
 
 /**
- * Sets N bytes to uc.
+ * Sets N bytes to uc. As cuMemsetD8 on device memory, the fill is queued on
+ * the NULL stream and the call may return before it has run; work queued
+ * after it in stream order sees the values (klMemsetD16 and klMemsetD32 too).
  * @param dstDevice Destination address.
  * @param uc The byte value.
  * @param N Number of bytes; 0 is a no-op.

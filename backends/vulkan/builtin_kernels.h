@@ -23,6 +23,14 @@ struct FillEdgesArgs {
   uint32_t count;
 };
 
+// "keel_copy_words" and "keel_fill_words": device-to-device copies and fills
+// of 32-bit words (copy_kernels.h). Parameters (push constants, no Keel
+// header): the addresses, then the value (fill), then the word count. Blocks
+// of kCopyKernelBlock threads (the built-in kernels are launch-sized).
+constexpr const char* kCopyWordsKernel = "keel_copy_words";
+constexpr const char* kFillWordsKernel = "keel_fill_words";
+constexpr uint32_t kCopyKernelBlock = 128;
+
 }  // namespace vk
 }  // namespace keel
 

@@ -8,6 +8,7 @@
 #include "common/services.h"
 #include "vulkan/builtin_kernels.h"
 #include "vulkan/context.h"
+#include "vulkan/copy_kernels.h"
 #include "vulkan/function.h"
 #include "vulkan/launch.h"
 #include "vulkan/module.h"
@@ -167,13 +168,21 @@ KLresult EnqueueDtoH(Stream* s, void* dst, const BufferRange& src, size_t n, con
   return r != KL_SUCCESS ? r : f;
 }
 
-KLresult EnqueueDtoD(Stream* s, const BufferRange& dst, const BufferRange& src, size_t n,
-                     const char* api) {
+// Device to device: a built-in kernel where the transfer command is slow
+// (copy_kernels.h), else vkCmdCopyBuffer. dst_addr and src_addr are the
+// device addresses of the two ranges.
+KLresult EnqueueDtoD(Stream* s, KLdeviceptr dst_addr, const BufferRange& dst, KLdeviceptr src_addr,
+                     const BufferRange& src, size_t n, const char* api) {
+  Context* c = s->context();
   Stream::Recording rec(s, api);
-  VkCommandBuffer cmd = VK_NULL_HANDLE;
-  KLresult r = rec.Begin(true, &cmd);
-  if (r == KL_SUCCESS)
-    RecordCopy(s->context()->fn, cmd, src.buffer, src.offset, dst.buffer, dst.offset, n);
+  KLresult r = KL_SUCCESS;
+  if (UseCopyKernels(*c) && (dst_addr | src_addr | n) % 4 == 0) {
+    r = RecordCopyKernel(rec, c, dst_addr, src_addr, n, api);
+  } else {
+    VkCommandBuffer cmd = VK_NULL_HANDLE;
+    r = rec.Begin(true, &cmd);
+    if (r == KL_SUCCESS) RecordCopy(c->fn, cmd, src.buffer, src.offset, dst.buffer, dst.offset, n);
+  }
   KLresult f = rec.Finish();
   return r != KL_SUCCESS ? r : f;
 }
@@ -232,8 +241,8 @@ KLresult ReadbackSync(Context* c, void* dst, const BufferRange& src, size_t n, c
   return c->AsyncError(api);
 }
 
-// memset: the 4-byte-aligned middle with vkCmdFillBuffer, the partial words
-// at either end with the built-in kernel. `pattern` is the value of one
+// memset: the 4-byte-aligned middle with vkCmdFillBuffer (or the fill kernel,
+// copy_kernels.h), the partial words at either end with the built-in kernel. `pattern` is the value of one
 // aligned 32-bit word (it is the same for every word: 8- and 16-bit values
 // are replicated, and a 16-bit fill starts 2-byte aligned).
 KLresult EnqueueMemset(Stream* s, KLdeviceptr dst, uint32_t pattern, size_t bytes,
@@ -271,9 +280,13 @@ KLresult EnqueueMemset(Stream* s, KLdeviceptr dst, uint32_t pattern, size_t byte
   }
   Stream::Recording rec(s, api);
   if (a4 < b4) {
-    VkCommandBuffer cmd = VK_NULL_HANDLE;
-    r = rec.Begin(true, &cmd);
-    if (r == KL_SUCCESS) c->fn.vkCmdFillBuffer(cmd, range.buffer, a4, b4 - a4, pattern);
+    if (UseCopyKernels(*c)) {
+      r = RecordFillKernel(rec, c, dst - a + a4, pattern, b4 - a4, api);
+    } else {
+      VkCommandBuffer cmd = VK_NULL_HANDLE;
+      r = rec.Begin(true, &cmd);
+      if (r == KL_SUCCESS) c->fn.vkCmdFillBuffer(cmd, range.buffer, a4, b4 - a4, pattern);
+    }
   }
   if (r == KL_SUCCESS && fill != nullptr) {
     const uint32_t grid[3] = {1, 1, 1};
@@ -288,9 +301,11 @@ KLresult EnqueueMemset(Stream* s, KLdeviceptr dst, uint32_t pattern, size_t byte
   return r != KL_SUCCESS ? r : f;
 }
 
-// Shared front ends of the memset entry points.
-KLresult Memset(KLcontext ctx, KLstream hStream, bool sync, KLdeviceptr dst, uint32_t pattern,
-                size_t count, size_t unit, const char* api) {
+// Shared front ends of the memset entry points. klMemsetD8/16/32 queue on the
+// NULL stream and return, as cuMemsetD* do for device memory (asynchronous
+// with respect to the host; stream order makes later copies see the values).
+KLresult Memset(KLcontext ctx, KLstream hStream, KLdeviceptr dst, uint32_t pattern, size_t count,
+                size_t unit, const char* api) {
   Stream* s = nullptr;
   KLresult r = ResolveStream(ctx, hStream, api, &s);
   if (r != KL_SUCCESS) return r;
@@ -300,9 +315,7 @@ KLresult Memset(KLcontext ctx, KLstream hStream, bool sync, KLdeviceptr dst, uin
                 static_cast<unsigned long long>(dst), unit);
   if (count > SIZE_MAX / unit)
     return Fail(KL_ERROR_INVALID_VALUE, "%s: N = %zu values overflow the address space", api, count);
-  r = EnqueueMemset(s, dst, pattern, count * unit, api);
-  if (r != KL_SUCCESS || !sync) return r;
-  return s->Synchronize(api);
+  return EnqueueMemset(s, dst, pattern, count * unit, api);
 }
 
 }  // namespace
@@ -712,9 +725,9 @@ KLresult klMemcpyDtoD(KLcontext ctx, KLdeviceptr dstDevice, KLdeviceptr srcDevic
   BufferRange dst, src;
   r = ResolveDtoD(c, dstDevice, srcDevice, ByteCount, api, &dst, &src);
   if (r != KL_SUCCESS) return r;
-  r = EnqueueDtoD(c->null_stream(), dst, src, ByteCount, api);
-  if (r != KL_SUCCESS) return r;
-  return c->null_stream()->Synchronize(api);
+  // Queued on the NULL stream without waiting, as cuMemcpyDtoD: no host
+  // memory is involved, and stream order makes later work see the copy.
+  return EnqueueDtoD(c->null_stream(), dstDevice, dst, srcDevice, src, ByteCount, api);
 }
 
 KLresult klMemcpyHtoDAsync(KLcontext ctx, KLdeviceptr dstDevice, const void* srcHost,
@@ -752,39 +765,39 @@ KLresult klMemcpyDtoDAsync(KLcontext ctx, KLdeviceptr dstDevice, KLdeviceptr src
   BufferRange dst, src;
   r = ResolveDtoD(s->context(), dstDevice, srcDevice, ByteCount, api, &dst, &src);
   if (r != KL_SUCCESS) return r;
-  return EnqueueDtoD(s, dst, src, ByteCount, api);
+  return EnqueueDtoD(s, dstDevice, dst, srcDevice, src, ByteCount, api);
 }
 
 // ---------------------------------------------------------------------------
 // Memset.
 
 KLresult klMemsetD8(KLcontext ctx, KLdeviceptr dstDevice, unsigned char uc, size_t N) {
-  return Memset(ctx, nullptr, true, dstDevice, uc * 0x01010101u, N, 1, "klMemsetD8");
+  return Memset(ctx, nullptr, dstDevice, uc * 0x01010101u, N, 1, "klMemsetD8");
 }
 
 KLresult klMemsetD16(KLcontext ctx, KLdeviceptr dstDevice, unsigned short us, size_t N) {
-  return Memset(ctx, nullptr, true, dstDevice, us | (static_cast<uint32_t>(us) << 16), N, 2,
+  return Memset(ctx, nullptr, dstDevice, us | (static_cast<uint32_t>(us) << 16), N, 2,
                 "klMemsetD16");
 }
 
 KLresult klMemsetD32(KLcontext ctx, KLdeviceptr dstDevice, unsigned int ui, size_t N) {
-  return Memset(ctx, nullptr, true, dstDevice, ui, N, 4, "klMemsetD32");
+  return Memset(ctx, nullptr, dstDevice, ui, N, 4, "klMemsetD32");
 }
 
 KLresult klMemsetD8Async(KLcontext ctx, KLdeviceptr dstDevice, unsigned char uc, size_t N,
                          KLstream hStream) {
-  return Memset(ctx, hStream, false, dstDevice, uc * 0x01010101u, N, 1, "klMemsetD8Async");
+  return Memset(ctx, hStream, dstDevice, uc * 0x01010101u, N, 1, "klMemsetD8Async");
 }
 
 KLresult klMemsetD16Async(KLcontext ctx, KLdeviceptr dstDevice, unsigned short us, size_t N,
                           KLstream hStream) {
-  return Memset(ctx, hStream, false, dstDevice, us | (static_cast<uint32_t>(us) << 16), N, 2,
+  return Memset(ctx, hStream, dstDevice, us | (static_cast<uint32_t>(us) << 16), N, 2,
                 "klMemsetD16Async");
 }
 
 KLresult klMemsetD32Async(KLcontext ctx, KLdeviceptr dstDevice, unsigned int ui, size_t N,
                           KLstream hStream) {
-  return Memset(ctx, hStream, false, dstDevice, ui, N, 4, "klMemsetD32Async");
+  return Memset(ctx, hStream, dstDevice, ui, N, 4, "klMemsetD32Async");
 }
 
 }  // namespace vk

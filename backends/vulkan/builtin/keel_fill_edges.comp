@@ -6,7 +6,10 @@
 #version 460
 #extension GL_EXT_buffer_reference : require
 
-layout(local_size_x = 2) in;
+// Launch-sized (specialization constants 0, 1, 2, as Keel kernels): the
+// built-in kernels share one module, whose kernels must all be launch-sized
+// or all of one fixed size.
+layout(local_size_x_id = 0, local_size_y_id = 1, local_size_z_id = 2) in;
 
 layout(buffer_reference, std430, buffer_reference_align = 4) buffer Word { uint v; };
 

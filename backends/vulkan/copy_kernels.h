@@ -1,0 +1,46 @@
+// Device-to-device copies and 32-bit fills by the backend's built-in kernels
+// instead of the transfer commands vkCmdCopyBuffer and vkCmdFillBuffer.
+//
+// Why: NVIDIA's Vulkan driver runs the transfer commands between device
+// buffers far below the memory bandwidth a compute shader reaches on the same
+// GPU (H100, keel-bench: vkCmdCopyBuffer 391 GB/s copied, a shader's vector
+// add 2600 GB/s of traffic; docs/performance.md), while CUDA's device copies
+// run at the memory's speed. On a CPU device (lavapipe) the transfer
+// commands are a plain memcpy/memset and a shader only adds work, so they
+// stay.
+//
+// KEEL_VULKAN_COPY_KERNELS=1 uses the kernels on every device, =0 never;
+// unset (or "auto") uses them on GPUs, not on CPU devices. The kernels need
+// 4-byte-aligned addresses and sizes; other copies keep the transfer command.
+#ifndef KEEL_BACKENDS_VULKAN_COPY_KERNELS_H_
+#define KEEL_BACKENDS_VULKAN_COPY_KERNELS_H_
+
+#include <keel/keel.h>
+
+#include <cstddef>
+#include <cstdint>
+
+#include "vulkan/stream.h"
+
+namespace keel {
+namespace vk {
+
+class Context;
+
+// Whether device copies and fills in this context go through the kernels.
+bool UseCopyKernels(const Context& c);
+
+// Records the copy of n bytes from src to dst (device addresses; both and n
+// multiples of 4; the ranges do not overlap) into rec's stream.
+KLresult RecordCopyKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, KLdeviceptr src,
+                          uint64_t n, const char* api);
+
+// Records setting n bytes at dst (dst and n multiples of 4) to the 32-bit
+// value `pattern`, word by word.
+KLresult RecordFillKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, uint32_t pattern,
+                          uint64_t n, const char* api);
+
+}  // namespace vk
+}  // namespace keel
+
+#endif  // KEEL_BACKENDS_VULKAN_COPY_KERNELS_H_
