@@ -2,10 +2,7 @@
 // loaded yet) and PTX loading with the JIT cache disabled (CUDA reads
 // CUDA_CACHE_DISABLE once, at cuInit). The parent re-executes itself with
 // --child and reads one line, "KEEL_BENCH_CHILD <nanoseconds>", from the
-// child's output. RunProgram also runs the loader's keel-dispatch-bench.
-#include <sys/wait.h>
-#include <unistd.h>
-
+// child's output (RunProgram, util.cc, runs it).
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -20,39 +17,6 @@ namespace {
 constexpr const char* kResultTag = "KEEL_BENCH_CHILD ";
 constexpr int kSkipStatus = 77;
 }  // namespace
-
-int RunProgram(const std::string& path, const std::vector<std::string>& args,
-               const std::vector<std::pair<std::string, std::string>>& env, std::string* output) {
-  int fds[2];
-  if (pipe(fds) != 0) throw Error("pipe failed");
-  std::fflush(nullptr);
-  pid_t pid = fork();
-  if (pid < 0) throw Error("fork failed");
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    dup2(fds[1], 2);
-    close(fds[0]);
-    close(fds[1]);
-    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(path.c_str()));
-    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-    argv.push_back(nullptr);
-    execv(path.c_str(), argv.data());
-    std::fprintf(stderr, "cannot execute %s\n", path.c_str());
-    _exit(127);
-  }
-  close(fds[1]);
-  output->clear();
-  char buf[4096];
-  ssize_t got;
-  while ((got = read(fds[0], buf, sizeof buf)) > 0) output->append(buf, static_cast<size_t>(got));
-  close(fds[0]);
-  int status = 0;
-  waitpid(pid, &status, 0);
-  while (!output->empty() && (output->back() == '\n' || output->back() == ' ')) output->pop_back();
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
 
 double RunChild(const std::vector<std::string>& args,
                 const std::vector<std::pair<std::string, std::string>>& env) {

@@ -1,4 +1,6 @@
-// Small helpers: messages, files, images, host memory, test patterns.
+// Small helpers: messages, files, images, host memory, test patterns, other
+// programs.
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -11,6 +13,7 @@
 #include <fstream>
 
 #include "bench.h"
+#include "targets.h"
 
 namespace kb {
 
@@ -139,6 +142,39 @@ void CheckEqual(const void* got, const void* want, size_t bytes, const std::stri
   throw Error(Format("wrong result: %s: first difference at byte %zu (word 0x%08x, expected "
                      "0x%08x); %zu of %zu bytes differ",
                      what.c_str(), i, gw, ww, wrong, bytes));
+}
+
+int RunProgram(const std::string& path, const std::vector<std::string>& args,
+               const std::vector<std::pair<std::string, std::string>>& env, std::string* output) {
+  int fds[2];
+  if (pipe(fds) != 0) throw Error("pipe failed");
+  std::fflush(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) throw Error("fork failed");
+  if (pid == 0) {
+    dup2(fds[1], 1);
+    dup2(fds[1], 2);
+    close(fds[0]);
+    close(fds[1]);
+    for (const auto& [k, v] : env) setenv(k.c_str(), v.c_str(), 1);
+    std::vector<char*> argv;
+    argv.push_back(const_cast<char*>(path.c_str()));
+    for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    execv(path.c_str(), argv.data());
+    std::fprintf(stderr, "cannot execute %s\n", path.c_str());
+    _exit(127);
+  }
+  close(fds[1]);
+  output->clear();
+  char buf[4096];
+  ssize_t got;
+  while ((got = read(fds[0], buf, sizeof buf)) > 0) output->append(buf, static_cast<size_t>(got));
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  while (!output->empty() && (output->back() == '\n' || output->back() == ' ')) output->pop_back();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 }  // namespace kb
