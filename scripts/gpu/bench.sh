@@ -8,6 +8,16 @@
 # Run from the repository root through the device tool, carrying the Vulkan
 # loader packages:  run(command="scripts/gpu/bench.sh", carry=[".gl"])
 # Extra arguments go to keel-bench (e.g. --filter memcpy, --reps 11).
+#
+# Optional runs, by environment variable:
+#   KEEL_BENCH_AA=1    after the main run, an A/A run of the CUDA launch and
+#                      event figures (keel-bench --aa --filter launch,event
+#                      --backend cuda: the raw target against itself), the
+#                      noise floor of those ratios: bench-aa.txt, bench-aa.json
+#   KEEL_BENCH_NULL=1  keel-launch-overhead --driver <null libcuda>: Keel's own
+#                      CPU cost per launch against the null CUDA driver (the
+#                      GPU is not used): launch-overhead.txt
+#   KEEL_BENCH_MAIN=0  skip the main run (only the optional ones)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-$PWD/build/gpu-bench-out}
@@ -49,9 +59,13 @@ configure() {
     -DKEEL_BUILD_CONFORMANCE=OFF -DKEEL_BUILD_SAMPLES=OFF -DKEEL_BACKEND_LEVEL_ZERO=OFF \
     -DKEEL_BACKEND_VULKAN="$vulkan"
 }
+targets=keel-bench
+[ "${KEEL_BENCH_NULL:-0}" = 1 ] && targets="$targets keel-launch-overhead"
 {
   configure ON || { rm -rf "$BUILD"; configure OFF; }
-  ninja -C "$BUILD" -j16 keel-bench
+  # keel-launch-overhead exists only with the tests (BUILD_TESTING=ON).
+  ninja -C "$BUILD" -t targets all | grep -q '^keel-launch-overhead:' || targets=keel-bench
+  ninja -C "$BUILD" -j16 $targets
 } >"$OUT/build.log" 2>&1 || { tail -40 "$OUT/build.log"; exit 1; }
 
 {
@@ -61,6 +75,26 @@ configure() {
   echo "== keel-bench --json $OUT/bench.json $*"
 } >>"$OUT/bench.txt"
 status=0
-"$BUILD/bin/keel-bench" --json "$OUT/bench.json" "$@" >>"$OUT/bench.txt" 2>&1 || status=$?
-cat "$OUT/bench.txt"
+if [ "${KEEL_BENCH_MAIN:-1}" != 0 ]; then
+  "$BUILD/bin/keel-bench" --json "$OUT/bench.json" "$@" >>"$OUT/bench.txt" 2>&1 || status=$?
+  cat "$OUT/bench.txt"
+fi
+if [ "${KEEL_BENCH_AA:-0}" = 1 ]; then
+  aa=(--aa --filter launch,event --backend cuda --json "$OUT/bench-aa.json")
+  echo "== keel-bench ${aa[*]}" >"$OUT/bench-aa.txt"
+  "$BUILD/bin/keel-bench" "${aa[@]}" >>"$OUT/bench-aa.txt" 2>&1 || status=$?
+  cat "$OUT/bench-aa.txt"
+fi
+if [ "${KEEL_BENCH_NULL:-0}" = 1 ]; then
+  if [ -x "$BUILD/bin/keel-launch-overhead" ]; then
+    {
+      echo "== $(date -u +%Y-%m-%dT%H:%M:%SZ) $(grep -m1 'model name' /proc/cpuinfo)"
+      echo "== keel-launch-overhead (null CUDA driver: the GPU is not used)"
+      "$BUILD/bin/keel-launch-overhead"
+    } >"$OUT/launch-overhead.txt" 2>&1 || status=$?
+  else
+    echo "bench.sh: keel-launch-overhead was not built (BUILD_TESTING=OFF)" >"$OUT/launch-overhead.txt"
+  fi
+  cat "$OUT/launch-overhead.txt"
+fi
 exit $status
