@@ -70,7 +70,7 @@ StagingSet* Create() {
     }
   }
   s->count = c.buffers;
-  s->pool = AcquireCopyPool();
+  s->pool = AcquireCopyPool(c.threads);
   return s;
 }
 

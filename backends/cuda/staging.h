@@ -3,7 +3,7 @@
 // The driver copies pageable memory through its own pinned buffers with one
 // CPU thread. Keel instead keeps a few pinned buffers per context and, for
 // each chunk of the copy, splits the host memcpy over a pool of threads
-// (host_copy.h) while the DMA of the chunk before runs. Only copies that
+// (common/parallel_copy.h) while the DMA of the chunk before runs. Only copies that
 // qualify take this path; everything else goes to the driver as before:
 //   - staging is on (KEEL_CUDA_PAGEABLE_STAGING, not 0);
 //   - the copy has at least the threshold's bytes (KEEL_CUDA_STAGING_THRESHOLD);

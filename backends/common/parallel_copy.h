@@ -1,0 +1,123 @@
+// Host-side help for backends that stage pageable host<->device copies
+// through their own host-visible buffers (the CUDA backend's pinned staging,
+// the Vulkan backend's staging memory): a pool of threads that splits one
+// memcpy, the chunk plan of a pipelined copy, and the settings every such
+// backend reads (threshold, chunk, threads) under its own prefix.
+//
+// Why a pool: one thread's memcpy (~10 GB/s on an H100 host) caps pageable
+// copies far below the bus (~45-55 GB/s pinned). Splitting each chunk's
+// memcpy over a few threads raises the host side's rate, and pipelining
+// chunks overlaps it with the device's transfer of the chunk before.
+//
+// Each plugin links its own copy of this code (keel_backend_common is a
+// static library, plugins are loaded RTLD_LOCAL): every backend has its own
+// process-wide pool, sized by its own settings.
+#ifndef KEEL_BACKENDS_COMMON_PARALLEL_COPY_H_
+#define KEEL_BACKENDS_COMMON_PARALLEL_COPY_H_
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace keel {
+
+constexpr int kMaxCopyThreads = 32;
+
+// getenv stand-in (tests pass their own) and the report of a malformed value.
+using GetenvFn = const char* (*)(const char* name);
+using WarnSettingFn = void (*)(const char* name, const char* value);
+
+// The settings a staging backend shares, from <prefix>_STAGING_THRESHOLD,
+// <prefix>_STAGING_CHUNK and <prefix>_STAGING_THREADS (byte counts take a
+// K/KiB or M/MiB suffix):
+//   threshold  smallest copy that is staged in chunks with the pool;
+//   chunk      the largest chunk, 64 KiB .. 256 MiB, rounded up to 64 KiB;
+//   threads    threads per chunk memcpy, caller included, 1 .. kMaxCopyThreads.
+struct HostCopySettings {
+  size_t threshold = size_t{1} << 20;
+  size_t chunk = size_t{8} << 20;
+  int threads = 1;
+};
+
+// Overrides the fields of *s that the environment sets; a malformed value
+// keeps the field and is reported through `warn` (when given).
+void ParseHostCopySettings(const char* prefix, GetenvFn get, WarnSettingFn warn, HostCopySettings* s);
+
+// Logs "<name>=<value> is not a valid value; using the default" (a WarnSettingFn).
+void WarnInvalidSetting(const char* name, const char* value);
+
+// CPUs in this process's affinity mask (at least 1).
+int UsableCpus();
+
+// The default thread count for a machine with `cpus` usable CPUs: three
+// quarters of them (the rest is left to the application and the driver's
+// own threads), at most 12. On the 16-core H100 host, 256 MiB pageable
+// copies through CUDA staging reached 8.6/7.2 GB/s (HtoD/DtoH) with 1
+// thread, 26/24 with 4, 32/35 with 8 and 39/48 with 12
+// (docs/backends/cuda.md); 12 is the most measured, and more threads add
+// wake-up cost per chunk.
+int DefaultCopyThreads(int cpus);
+
+// "8M", "8MiB", "65536", "64K" -> bytes; false for anything else.
+bool ParseByteCount(const char* text, size_t* out);
+
+// The chunk size for a staged copy of `bytes`: at most `max_chunk`, and
+// small enough that the copy has at least four chunks to overlap (memcpy of
+// one chunk while the transfer of the one before runs), but never below
+// 64 KiB, where per-chunk driver calls would dominate. Multiple of 64 KiB.
+size_t ChunkFor(size_t bytes, size_t max_chunk);
+
+// Threads that together memcpy one buffer: the calling thread and
+// threads - 1 workers. Copy() splits the buffer into pieces that the
+// threads claim one by one (a worker that wakes late claims fewer), and
+// returns when every piece is done. Calls from several threads take turns.
+//
+// Workers spin briefly after a job before sleeping on a condition variable,
+// because in a pipelined copy the next chunk arrives within tens of
+// microseconds and a futex wake-up per chunk would cost as much.
+class CopyPool {
+ public:
+  explicit CopyPool(int threads);
+  ~CopyPool();  // stops and joins the workers; no Copy may be running
+  CopyPool(const CopyPool&) = delete;
+  CopyPool& operator=(const CopyPool&) = delete;
+
+  int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  void Copy(void* dst, const void* src, size_t bytes);
+
+ private:
+  void Work();
+  // Claims and copies pieces of job `gen` until none is left.
+  void RunPieces(uint64_t gen);
+
+  std::mutex call_mutex_;  // one Copy at a time
+  std::mutex mutex_;       // guards the job below and sleeping
+  std::condition_variable wake_;
+  bool stop_ = false;
+  std::atomic<uint64_t> gen_{0};  // job number; workers watch it while spinning
+  char* dst_ = nullptr;
+  const char* src_ = nullptr;
+  size_t bytes_ = 0;
+  size_t piece_ = 0;
+  size_t pieces_ = 0;
+  size_t next_ = 0;              // next piece to claim (under mutex_)
+  std::atomic<size_t> done_{0};  // pieces finished
+  std::vector<std::thread> workers_;
+};
+
+// The plugin's pool, shared by every context that stages copies: the first
+// Acquire creates it with `threads` (later Acquires get it as it is), the
+// last Release stops and joins its workers. Called from a context's setup of
+// staging and its teardown, never from a static destructor: a pool still
+// held at exit (a context never destroyed) is left to process exit, its
+// workers asleep on a condition variable.
+CopyPool* AcquireCopyPool(int threads);
+void ReleaseCopyPool();
+
+}  // namespace keel
+
+#endif  // KEEL_BACKENDS_COMMON_PARALLEL_COPY_H_
