@@ -10,6 +10,7 @@
 #include "vulkan/context.h"
 #include "vulkan/copy_kernels.h"
 #include "vulkan/function.h"
+#include "vulkan/host_copy.h"
 #include "vulkan/launch.h"
 #include "vulkan/module.h"
 #include "vulkan/status.h"
@@ -22,11 +23,6 @@ namespace {
 
 // klMemAlloc promises 256-byte alignment.
 constexpr VkDeviceSize kAllocationAlignment = 256;
-// Pageable copies move through staging in pieces of this size.
-constexpr VkDeviceSize kStagingPiece = 4u << 20;
-// A synchronous device-to-host copy of pageable memory reads back through
-// one staging chunk of up to this size, round after round.
-constexpr VkDeviceSize kReadbackChunk = 32u << 20;
 
 VkDeviceSize AlignUp(VkDeviceSize v, VkDeviceSize a) { return (v + a - 1) / a * a; }
 
@@ -103,7 +99,8 @@ void RecordCopy(const DeviceFunctions& fn, VkCommandBuffer cmd, VkBuffer src, Vk
 }
 
 // Host to device: pinned sources are copied directly; pageable ones are
-// staged, so the caller may reuse the source as soon as this returns.
+// staged (host_copy.h), so the caller may reuse the source as soon as this
+// returns.
 KLresult EnqueueHtoD(Stream* s, const BufferRange& dst, const void* src, size_t n, const char* api) {
   Context* c = s->context();
   BufferRange host;
@@ -114,29 +111,15 @@ KLresult EnqueueHtoD(Stream* s, const BufferRange& dst, const void* src, size_t 
     r = rec.Begin(true, &cmd);
     if (r == KL_SUCCESS) RecordCopy(c->fn, cmd, host.buffer, host.offset, dst.buffer, dst.offset, n);
   } else {
-    const auto* bytes = static_cast<const uint8_t*>(src);
-    for (size_t done = 0; done < n && r == KL_SUCCESS;) {
-      size_t piece = std::min<size_t>(n - done, kStagingPiece);
-      UploadSlice slice;
-      r = rec.Reserve(piece);
-      if (r == KL_SUCCESS) r = rec.Upload(piece, 16, false, &slice);
-      if (r != KL_SUCCESS) break;
-      std::memcpy(slice.host, bytes + done, piece);
-      r = rec.Begin(true, &cmd);
-      if (r != KL_SUCCESS) break;
-      RecordCopy(c->fn, cmd, slice.chunk->buffer, slice.offset, dst.buffer, dst.offset + done, piece);
-      done += piece;
-      // Large copies: submit each piece, so the device copies it while the
-      // host fills the next one.
-      if (n > kStagingPiece) r = rec.Flush();
-    }
+    r = StageHtoD(rec, c, dst, src, n);  // host_copy.h
   }
   KLresult f = rec.Finish();
   return r != KL_SUCCESS ? r : f;
 }
 
 // Device to host, asynchronous: pinned destinations directly; pageable ones
-// through staging and a host step that copies out once the data is there.
+// through staging and host steps that copy out once the data is there
+// (host_copy.h).
 KLresult EnqueueDtoH(Stream* s, void* dst, const BufferRange& src, size_t n, const char* api) {
   Context* c = s->context();
   BufferRange host;
@@ -147,22 +130,7 @@ KLresult EnqueueDtoH(Stream* s, void* dst, const BufferRange& src, size_t n, con
     r = rec.Begin(true, &cmd);
     if (r == KL_SUCCESS) RecordCopy(c->fn, cmd, src.buffer, src.offset, host.buffer, host.offset, n);
   } else {
-    auto* bytes = static_cast<uint8_t*>(dst);
-    for (size_t done = 0; done < n && r == KL_SUCCESS;) {
-      size_t piece = std::min<size_t>(n - done, kStagingPiece);
-      UploadSlice slice;
-      r = rec.Reserve(piece);
-      if (r == KL_SUCCESS) r = rec.Upload(piece, 16, true, &slice);
-      if (r == KL_SUCCESS) r = rec.Begin(true, &cmd);
-      if (r != KL_SUCCESS) break;
-      RecordCopy(c->fn, cmd, src.buffer, src.offset + done, slice.chunk->buffer, slice.offset, piece);
-      uint8_t* out = bytes + done;
-      const uint8_t* in = slice.host;
-      r = rec.HostStep([out, in, piece](bool ok) {
-        if (ok) std::memcpy(out, in, piece);
-      });
-      done += piece;
-    }
+    r = StageDtoH(rec, s, dst, src, n, api);  // host_copy.h
   }
   KLresult f = rec.Finish();
   return r != KL_SUCCESS ? r : f;
@@ -185,60 +153,6 @@ KLresult EnqueueDtoD(Stream* s, KLdeviceptr dst_addr, const BufferRange& dst, KL
   }
   KLresult f = rec.Finish();
   return r != KL_SUCCESS ? r : f;
-}
-
-// A synchronous device-to-host copy into pageable memory, on the NULL
-// stream: pieces read back into two staging chunks in turn, so the device
-// copies piece k + 1 while this thread copies piece k out.
-KLresult ReadbackSync(Context* c, void* dst, const BufferRange& src, size_t n, const char* api) {
-  const VkDeviceSize piece_size = std::min<VkDeviceSize>(n, kReadbackChunk / 2);
-  UploadChunk* chunks[2] = {nullptr, nullptr};
-  KLresult r = c->uploads()->Acquire(piece_size, api, &chunks[0]);
-  if (r == KL_SUCCESS && n > piece_size) r = c->uploads()->Acquire(piece_size, api, &chunks[1]);
-  Stream* s = c->null_stream();
-  auto* out = static_cast<uint8_t*>(dst);
-  struct Pending {
-    size_t offset = 0, size = 0;
-    uint64_t value = 0;
-    UploadChunk* chunk = nullptr;
-  } pending[2];
-  auto copy_out = [&](Pending& p) {
-    if (p.size == 0 || r != KL_SUCCESS) return;
-    VkResult w = c->Wait(*s->timeline(), p.value);
-    if (w != VK_SUCCESS) {
-      c->SetAsyncError(w, "vkWaitSemaphores");
-      r = VkFail(w, api, "vkWaitSemaphores");
-      return;
-    }
-    std::memcpy(out + p.offset, p.chunk->host, p.size);
-    p.size = 0;
-  };
-  size_t index = 0;
-  for (size_t done = 0; done < n && r == KL_SUCCESS; ++index) {
-    Pending& slot = pending[index % 2];
-    copy_out(slot);  // the chunk's previous piece, two pieces ago
-    if (r != KL_SUCCESS) break;
-    slot.offset = done;
-    slot.size = std::min<size_t>(n - done, piece_size);
-    slot.chunk = chunks[index % 2];
-    Stream::Recording rec(s, api);
-    VkCommandBuffer cmd = VK_NULL_HANDLE;
-    r = rec.Begin(true, &cmd);
-    if (r == KL_SUCCESS) {
-      RecordCopy(c->fn, cmd, src.buffer, src.offset + done, slot.chunk->buffer, 0, slot.size);
-      r = rec.Flush();
-      slot.value = rec.end_value();
-    }
-    KLresult f = rec.Finish();
-    if (r == KL_SUCCESS) r = f;
-    done += slot.size;
-  }
-  copy_out(pending[index % 2]);
-  copy_out(pending[(index + 1) % 2]);
-  for (UploadChunk* chunk : chunks)
-    if (chunk != nullptr) c->uploads()->Release(chunk);
-  if (r != KL_SUCCESS) return r;
-  return c->AsyncError(api);
 }
 
 // memset: the 4-byte-aligned middle with vkCmdFillBuffer (or the fill kernel,

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "common/parallel_copy.h"
 #include "common/services.h"
+#include "vulkan/host_copy.h"
 #include "vulkan/context.h"
 #include "vulkan/status.h"
 
@@ -91,10 +93,22 @@ void UploadPool::DestroyChunk(UploadChunk* chunk) {
 }
 
 void UploadPool::Destroy() {
+  bool release = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (UploadChunk* chunk : free_) DestroyChunk(chunk);
+    free_.clear();
+    free_bytes_ = 0;
+    release = copier_ != nullptr;
+    copier_ = nullptr;
+  }
+  if (release) ReleaseCopyPool();  // may join the workers: outside the lock
+}
+
+CopyPool* UploadPool::copier() {
   std::lock_guard<std::mutex> lock(mu_);
-  for (UploadChunk* chunk : free_) DestroyChunk(chunk);
-  free_.clear();
-  free_bytes_ = 0;
+  if (copier_ == nullptr) copier_ = AcquireCopyPool(StagingSettings().threads);
+  return copier_;
 }
 
 KLresult UploadArena::Alloc(UploadPool* pool, VkDeviceSize size, VkDeviceSize align,

@@ -18,6 +18,9 @@
 #include <vector>
 
 namespace keel {
+
+class CopyPool;
+
 namespace vk {
 
 class Context;
@@ -49,7 +52,14 @@ class UploadPool {
   // Destroys free chunks beyond kMaxFreeBytes. Only when the queues are idle
   // (a driver may still touch a buffer of just-completed work: lavapipe).
   void Trim();
+  // Also releases the memcpy pool, if copier() acquired it.
   void Destroy();
+
+  // The plugin's memcpy pool for staged pageable copies
+  // (common/parallel_copy.h, threads from KEEL_VULKAN_STAGING_THREADS),
+  // acquired on this context's first use and released by Destroy, after the
+  // context's host worker stopped.
+  CopyPool* copier();
 
  private:
   void DestroyChunk(UploadChunk* chunk);
@@ -57,6 +67,7 @@ class UploadPool {
   std::mutex mu_;
   std::vector<UploadChunk*> free_;
   VkDeviceSize free_bytes_ = 0;
+  CopyPool* copier_ = nullptr;  // under mu_
 };
 
 class UploadArena {

@@ -2,7 +2,10 @@
 //
 // For the API these are ordinary copies; backends may stage them through
 // pinned buffers in chunks (the CUDA backend does from 1 MiB on, in chunks of
-// a quarter of the copy up to 8 MiB, through 4 buffers; docs/backends/cuda.md).
+// a quarter of the copy up to 8 MiB, through 4 buffers; docs/backends/cuda.md;
+// the Vulkan backend cuts its staged copies the same way from 1 MiB on, reads
+// back through a ring of 4 chunks, and below 1 MiB copies one piece without
+// its thread pool; docs/backends/vulkan.md).
 // The sizes sit below, at and above that threshold and around chunk and
 // buffer-ring boundaries; host pointers, device addresses and sizes are
 // unaligned. What is checked on every backend:
@@ -35,7 +38,7 @@ struct StagingCase {
 
 std::vector<StagingCase> StagingCases() {
   const std::pair<const char*, size_t> sizes[] = {
-      {"1M_minus1", kMiB - 1},                // below the CUDA backend's threshold
+      {"1M_minus1", kMiB - 1},                // below the threshold (CUDA, Vulkan)
       {"1M", kMiB},                           // at it: four 256 KiB chunks
       {"1M_plus1", kMiB + 1},                 // a 1-byte fifth chunk
       {"3M_plus4097", 3 * kMiB + 4097},       // chunks not a multiple of pages
@@ -170,6 +173,41 @@ TEST_P(MemcpyStaging, SyncCopiesOrderedWithNullStreamKernels) {
   std::vector<uint8_t> want(data);
   for (uint32_t i = 0; i < kIndexed; ++i) std::memcpy(want.data() + size_t{i} * 4, &i, 4);
   KC_EXPECT_ARRAYS_EQ(want, got);
+}
+
+// An async DtoH into pageable memory is complete for what the stream runs
+// after it: a host function queued next sees every byte, and so does the
+// host once an event recorded after the copy completes (the Vulkan backend
+// copies chunks out off the stream's chain and ends with one host step; the
+// copy is large enough for its staging ring to wrap).
+struct DtoHCheck {
+  const uint8_t* got;
+  const uint8_t* want;
+  size_t bytes;
+  int result;  // -1: not run; 0: equal; 1: different
+};
+
+void CheckCopiedOut(void* p) {
+  auto* c = static_cast<DtoHCheck*>(p);
+  c->result = std::memcmp(c->got, c->want, c->bytes) != 0;
+}
+
+TEST_P(MemcpyStaging, AsyncDtoHCompleteForLaterHostFuncAndEvent) {
+  constexpr size_t kBytes = 40 * kMiB + 3;
+  std::vector<uint8_t> data = rng().Bytes(kBytes);
+  KC_ALLOC(dev, kBytes + kDevOffset);
+  ASSERT_NO_FATAL_FAILURE(WriteThroughPinned(dev.at(kDevOffset), data));
+  KC_STREAM(s);
+  std::vector<uint8_t> got(kBytes + kDstOffset, kc::kPoisonByte);
+  DtoHCheck check{got.data() + kDstOffset, data.data(), kBytes, -1};
+  KC_ASSERT_OK(klMemcpyDtoHAsync(got.data() + kDstOffset, dev.at(kDevOffset), kBytes, s));
+  KC_ASSERT_OK(klLaunchHostFunc(s, CheckCopiedOut, &check));
+  KC_EVENT(e);
+  KC_ASSERT_OK(klEventRecord(e, s));
+  KC_ASSERT_OK(klEventSynchronize(e));
+  EXPECT_EQ(check.result, 0) << "the host function ran before the copy was complete";
+  EXPECT_EQ(0, std::memcmp(got.data() + kDstOffset, data.data(), kBytes));
+  KC_ASSERT_OK(klStreamSynchronize(s));
 }
 
 // Back-to-back async HtoDs on one stream from one reused source buffer:
