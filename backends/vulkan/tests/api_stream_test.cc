@@ -70,6 +70,9 @@ TEST_F(StreamTest, EventsOrderStreamsAndMeasureTime) {
   KLdeviceptr scratch = Alloc(4), x = Alloc(4), y = Alloc(4);
   KL_ASSERT(klMemsetD32(x, 0, 1));
   KL_ASSERT(klMemsetD32(y, 0, 1));
+  // klMemsetD* only queue on the NULL stream, which non-blocking streams do
+  // not wait for: without this the zeroing of y may land after b's copy.
+  KL_ASSERT(klCtxSynchronize());
   KLstream a = nullptr, b = nullptr;
   KL_ASSERT(klStreamCreate(&a, KL_STREAM_NON_BLOCKING));
   KL_ASSERT(klStreamCreate(&b, KL_STREAM_NON_BLOCKING));
