@@ -14,7 +14,8 @@
 #   run(command="scripts/gpu/verify.sh", carry=[".gl"])
 # VERIFY_ONLY=cuda runs just the CUDA suite; VERIFY_ONLY=reliability just the
 # layer tests and the stress area, VERIFY_SKIP=reliability all but those (each
-# a separate device call fits its limit).
+# a separate device call fits its limit). VERIFY_SKIP is a comma-separated
+# list: reliability, memcheck (the compute-sanitizer run of the CUDA suite).
 # Extra arguments are passed to keel-conformance (e.g. --gtest_filter=...).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -104,7 +105,8 @@ fi
 conformance cuda conformance-cuda "$BUILD"
 [ "${VERIFY_ONLY:-}" = cuda ] && exit 0
 conformance vulkan conformance-vulkan "$BUILD"
-if command -v compute-sanitizer >/dev/null; then
+skips() { case ",${VERIFY_SKIP:-}," in *",$1,"*) return 0 ;; esac; return 1; }
+if command -v compute-sanitizer >/dev/null && ! skips memcheck; then
   conformance cuda memcheck-cuda "$BUILD" compute-sanitizer --tool memcheck --report-api-errors no --error-exitcode 9
   grep -E "ERROR SUMMARY" "$OUT/memcheck-cuda.txt"
 fi
@@ -113,7 +115,7 @@ stamp "samples"
 grep -E "Test +#|PASSED|FAILED|GFLOP|speed-up|Vector addition|backend|tests passed" "$OUT/samples.txt" | head -60
 # VERIFY_SKIP=reliability leaves the layer and stress steps to a separate
 # VERIFY_ONLY=reliability call (the whole run can pass one call's limit).
-if [ "${VERIFY_SKIP:-}" != reliability ]; then
+if ! skips reliability; then
   layers
   stress
 fi
