@@ -147,7 +147,10 @@ KLresult RecordLaunch(Stream::Recording& rec, const Function& f, const uint32_t 
   VkCommandBuffer cmd = VK_NULL_HANDLE;
   r = rec.Begin(true, &cmd);
   if (r != KL_SUCCESS) return r;
-  fn.vkCmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline->pipeline);
+  // Skipped when the batch has it bound: push constants and push
+  // descriptors are recorded below at every launch, so nothing depends on
+  // the bind (re-binding one pipeline would not disturb them either).
+  rec.BindPipeline(pipeline->pipeline);
   size_t index = 0;
   ForEachDispatchPart(grid, limit, [&](const DispatchPart& part) {
     if (f.args_in_buffer()) {

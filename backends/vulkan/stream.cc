@@ -118,21 +118,26 @@ uint64_t Stream::Recording::end_value() const {
 
 KLresult Stream::Recording::WaitFor(uint64_t value) { return stream_->WaitLocked(api_, value); }
 
+void Stream::Recording::BindPipeline(VkPipeline pipeline) {
+  Stream* s = stream_;
+  if (s->bound_pipeline_ == pipeline) return;
+  s->context_->fn.vkCmdBindPipeline(s->open_, VK_PIPELINE_BIND_POINT_COMPUTE, pipeline);
+  s->bound_pipeline_ = pipeline;
+}
+
 KLresult Stream::Recording::Finish() {
   finished_ = true;
   Stream* s = stream_;
   KLresult result = KL_SUCCESS;
   if (s->open_ != VK_NULL_HANDLE) {
+    uint64_t done = 0;
     if (s->open_commands_ >= kMaxBatchCommands) {
       result = s->FlushLocked(api_);
-    } else {
+    } else if (s->CaughtUpLocked(&done)) {
       // The stream's earlier work is done: submitting now keeps the GPU busy;
       // while it is busy, commands accumulate and go in one submit.
-      uint64_t done = s->timeline_->Completed();
-      if (done >= s->last_value_) {
-        s->RetireLocked();
-        result = s->FlushLocked(api_);
-      }
+      s->RetireLocked(done);
+      result = s->FlushLocked(api_);
     }
   }
   lock_.unlock();
@@ -168,6 +173,7 @@ KLresult Stream::BeginLocked(const char* api, bool touches_memory, VkCommandBuff
     open_ = buffer;
     open_commands_ = 0;
     needs_barrier_ = false;
+    bound_pipeline_ = VK_NULL_HANDLE;  // a new buffer starts with no state
   }
   if (touches_memory) {
     if (needs_barrier_) {
@@ -239,7 +245,7 @@ KLresult Stream::FlushLocked(const char* api) {
   };
   // (Skipped when that value is already reached: a wait costs the device
   // some scheduling even then.)
-  if (last_value_ > 0 && timeline_->Completed() < last_value_)
+  if (last_value_ > 0 && timeline_->seen() < last_value_ && timeline_->Completed() < last_value_)
     add_wait(timeline_->handle(), last_value_);
   for (auto& dep : open_waits_) {
     if (waits < 16 || find_wait(dep.first->handle()) >= 0) {
@@ -296,8 +302,21 @@ KLresult Stream::WaitLocked(const char* api, uint64_t value) {
   return KL_SUCCESS;
 }
 
-void Stream::RetireLocked() {
-  uint64_t done = timeline_->Completed();
+bool Stream::CaughtUpLocked(uint64_t* done) {
+  // Seen done already (a synchronize, a wait, an earlier poll): no poll.
+  *done = timeline_->seen();
+  if (*done >= last_value_) return true;
+  const auto now = std::chrono::steady_clock::now();
+  if (++unpolled_ < kPollEvery && now - last_poll_ < kPollPeriod) return false;
+  unpolled_ = 0;
+  last_poll_ = now;
+  *done = timeline_->Completed();
+  return *done >= last_value_;
+}
+
+void Stream::RetireLocked() { RetireLocked(timeline_->Completed()); }
+
+void Stream::RetireLocked(uint64_t done) {
   while (!in_flight_.empty() && in_flight_.front().value <= done) {
     VkCommandBuffer cmd = in_flight_.front().cmd;
     in_flight_.pop_front();
@@ -345,7 +364,7 @@ KLresult Stream::Query(const char* api) {
     context_->SetAsyncError(status, "vkGetSemaphoreCounterValue");
     return VkFail(status, api, "vkGetSemaphoreCounterValue");
   }
-  RetireLocked();
+  RetireLocked(done);
   if (done < last_value_) return KL_ERROR_NOT_READY;
   return context_->AsyncError(api);
 }

@@ -7,9 +7,21 @@
 // queried, someone waits for an event recorded in it (event query,
 // synchronize, elapsed time, another stream's wait), a host step follows, it
 // reaches kMaxBatchCommands, or the stream's earlier work has finished (then
-// waiting would only leave the GPU idle). Recording an event does not submit. Each submit
-// signals the next value of the stream's timeline and waits for the previous
-// one, so batches run in order even when several streams share a queue.
+// waiting would only leave the GPU idle). Recording an event does not submit.
+// Each submit signals the next value of the stream's timeline and waits for
+// the previous one, so batches run in order even when several streams share a
+// queue.
+//
+// Whether the earlier work has finished is known for free when the timeline
+// was last seen past it (Timeline::seen: after a synchronize, say); otherwise
+// the counter is polled only every kPollEvery recordings or after kPollPeriod
+// since the last poll, not at every launch (a poll costs about as much as
+// recording a dispatch on some drivers). While the GPU is busy, commands
+// accumulate either way; a batch whose earlier work finishes between polls
+// waits at most until the next poll's recording.
+//
+// The open batch also remembers the pipeline bound in it, so consecutive
+// launches of one kernel bind it once (BindPipeline).
 //
 // Streams created with KL_STREAM_DEFAULT follow CUDA's legacy default-stream
 // rules: work on the NULL stream waits for earlier work of every blocking
@@ -22,6 +34,7 @@
 #include <keel/keel.h>
 #include <vulkan/vulkan.h>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -45,6 +58,10 @@ class Stream : public keel::Object {
   static constexpr uint32_t kMaxBatchCommands = 256;
   // Staging bytes a stream may hold in flight before recording waits.
   static constexpr VkDeviceSize kMaxPendingUploadBytes = 64u << 20;
+  // Completion polls of the batching policy: at most one per kPollEvery
+  // recordings unless kPollPeriod has passed since the last (file comment).
+  static constexpr uint32_t kPollEvery = 8;
+  static constexpr std::chrono::microseconds kPollPeriod{10};
 
   Stream(Context* context, unsigned flags, int priority, Queue* queue, bool is_null)
       : context_(context), flags_(flags), priority_(priority), queue_(queue), is_null_(is_null) {}
@@ -72,6 +89,11 @@ class Stream : public keel::Object {
     // Starts one command and returns its command buffer. A command that reads
     // or writes memory is ordered after the previous one by a barrier.
     KLresult Begin(bool touches_memory, VkCommandBuffer* cmd);
+    // Binds a compute pipeline in the command buffer of the current command
+    // (after Begin), unless the batch has it bound already. Every compute
+    // bind into a stream's batches must go through here. Push constants and
+    // push descriptors are not tracked: a launch records its own each time.
+    void BindPipeline(VkPipeline pipeline);
     // Flow control for staging: if the stream already holds too much staging
     // in flight, waits for its oldest (may submit the open batch). Call before
     // the Uploads of a command, never between Begin and the command.
@@ -120,7 +142,11 @@ class Stream : public keel::Object {
   KLresult BeginLocked(const char* api, bool touches_memory, VkCommandBuffer* cmd);
   KLresult FlushLocked(const char* api);
   KLresult WaitLocked(const char* api, uint64_t value);
+  // Whether everything submitted so far has completed, by the batching
+  // policy's rules: may answer false for finished work between polls.
+  bool CaughtUpLocked(uint64_t* done);
   void RetireLocked();
+  void RetireLocked(uint64_t done);
 
   Context* context_;
   unsigned flags_;
@@ -134,6 +160,9 @@ class Stream : public keel::Object {
   VkCommandBuffer open_ = VK_NULL_HANDLE;  // the open batch
   uint32_t open_commands_ = 0;
   bool needs_barrier_ = false;
+  VkPipeline bound_pipeline_ = VK_NULL_HANDLE;  // in open_
+  uint32_t unpolled_ = 0;  // recordings finished since the last completion poll
+  std::chrono::steady_clock::time_point last_poll_{};
   std::vector<std::pair<std::shared_ptr<Timeline>, uint64_t>> open_waits_;
   uint64_t last_value_ = 0;  // last value submitted or promised to a host step
   std::deque<Batch> in_flight_;

@@ -23,11 +23,19 @@ VkResult Timeline::Create(Context* context, std::shared_ptr<Timeline>* out) {
 
 Timeline::~Timeline() { context_->Bury(semaphore_); }
 
+void Timeline::Saw(uint64_t value) const {
+  uint64_t seen = seen_.load(std::memory_order_relaxed);
+  while (seen < value && !seen_.compare_exchange_weak(seen, value, std::memory_order_relaxed)) {
+  }
+}
+
 uint64_t Timeline::Completed(VkResult* result) const {
   uint64_t value = 0;
   VkResult r = fn_->vkGetSemaphoreCounterValue(device_, semaphore_, &value);
   if (result != nullptr) *result = r;
-  return r == VK_SUCCESS ? value : 0;
+  if (r != VK_SUCCESS) return 0;
+  Saw(value);
+  return value;
 }
 
 VkResult Timeline::Wait(uint64_t value) const {
@@ -35,7 +43,9 @@ VkResult Timeline::Wait(uint64_t value) const {
   info.semaphoreCount = 1;
   info.pSemaphores = &semaphore_;
   info.pValues = &value;
-  return fn_->vkWaitSemaphores(device_, &info, UINT64_MAX);
+  VkResult r = fn_->vkWaitSemaphores(device_, &info, UINT64_MAX);
+  if (r == VK_SUCCESS) Saw(value);
+  return r;
 }
 
 VkResult Timeline::Signal(uint64_t value) const {

@@ -9,6 +9,7 @@
 
 #include <vulkan/vulkan.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -33,6 +34,9 @@ class Timeline {
   VkSemaphore handle() const { return semaphore_; }
   // The counter value; `*result` receives a failure (device lost).
   uint64_t Completed(VkResult* result = nullptr) const;
+  // The highest value Completed or Wait has seen reached, without asking the
+  // driver: a lower bound of the counter (it only grows).
+  uint64_t seen() const { return seen_.load(std::memory_order_relaxed); }
   // Blocks until the counter reaches value.
   VkResult Wait(uint64_t value) const;
   // Host signal (after a host step ran).
@@ -49,10 +53,12 @@ class Timeline {
  private:
   Timeline(Context* context, VkDevice device, const DeviceFunctions* fn, VkSemaphore semaphore)
       : context_(context), device_(device), fn_(fn), semaphore_(semaphore) {}
+  void Saw(uint64_t value) const;
   Context* context_;
   VkDevice device_;
   const DeviceFunctions* fn_;
   VkSemaphore semaphore_;
+  mutable std::atomic<uint64_t> seen_{0};
   std::mutex owner_mu_;  // taken before the owner's lock, never after
   Stream* owner_ = nullptr;
 };

@@ -51,6 +51,54 @@ TEST_F(StreamTest, StreamsRunInOrderAndReportCompletion) {
   KL_EXPECT(klStreamDestroy(s));
 }
 
+// A batch binds a pipeline only when it changes: launches that alternate
+// kernels and block sizes (one pipeline each), with fills, copies and event
+// records between them, must each run their own pipeline with their own
+// arguments. The busy kernel keeps the stream busy so they share one batch.
+TEST_F(StreamTest, OneBatchAlternatesPipelines) {
+  KLfunction busy = Function("basic", "busy_loop");
+  KLfunction fill = Function("basic", "fill_u32");
+  KLfunction add = Function("basic", "add_scalar_f32");
+  constexpr uint32_t kN = 1000;
+  KLdeviceptr scratch = Alloc(4), data = Alloc(kN * 4), other = Alloc(kN * 4);
+  KLstream s = nullptr;
+  KL_ASSERT(klStreamCreate(&s, KL_STREAM_NON_BLOCKING));
+  KLevent e = nullptr;
+  KL_ASSERT(klEventCreate(&e, KL_EVENT_DEFAULT));
+  uint32_t iterations = kBusyIterations / 4, n = kN;
+  int count = static_cast<int>(kN);
+  void* busy_args[] = {&scratch, &iterations};
+  KL_ASSERT(klLaunchKernel(busy, 1, 1, 1, 1, 1, 1, 0, s, busy_args, nullptr));
+  float one = 1.0f;
+  uint32_t one_bits = 0;
+  std::memcpy(&one_bits, &one, 4);
+  void* fill_args[] = {&data, &one_bits, &n};
+  KL_ASSERT(klLaunchKernel(fill, 4, 1, 1, 256, 1, 1, 0, s, fill_args, nullptr));
+  // (block, value): 256 and 128 are two pipelines of add_scalar_f32.
+  const struct {
+    unsigned block;
+    float value;
+  } adds[] = {{256, 2.0f}, {128, 3.0f}, {256, 4.0f}, {256, 5.0f}, {128, 6.0f}};
+  float want = 1.0f;
+  for (const auto& a : adds) {
+    float value = a.value;
+    void* add_args[] = {&data, &value, &count};
+    KL_ASSERT(klLaunchKernel(add, (kN + a.block - 1) / a.block, 1, 1, a.block, 1, 1, 0, s,
+                             add_args, nullptr));
+    want += a.value;
+    // Commands that are no launches in between.
+    KL_ASSERT(klMemsetD32Async(other, static_cast<unsigned>(want), kN, s));
+    KL_ASSERT(klEventRecord(e, s));
+    void* fill_other[] = {&other, &n, &n};
+    KL_ASSERT(klLaunchKernel(fill, 4, 1, 1, 256, 1, 1, 0, s, fill_other, nullptr));
+  }
+  KL_ASSERT(klStreamSynchronize(s));
+  for (float v : Read<float>(data, kN)) ASSERT_EQ(v, want);
+  for (uint32_t v : Read<uint32_t>(other, kN)) ASSERT_EQ(v, kN);
+  KL_EXPECT(klEventDestroy(e));
+  KL_EXPECT(klStreamDestroy(s));
+}
+
 TEST_F(StreamTest, DestroyingABusyStreamLetsItsWorkFinish) {
   KLfunction fill = Function("basic", "fill_u32");
   KLdeviceptr out = Alloc(4096 * 4);
