@@ -61,24 +61,27 @@ Backend g_backend;
 KLresult g_init_result = KL_ERROR_NOT_INITIALIZED;
 
 bool HasLayer(const char* name) {
-  uint32_t count = 0;
-  vkEnumerateInstanceLayerProperties(&count, nullptr);
-  std::vector<VkLayerProperties> layers(count);
-  vkEnumerateInstanceLayerProperties(&count, layers.data());
+  std::vector<VkLayerProperties> layers;
+  EnumerateAll(32, &layers, [](uint32_t* count, VkLayerProperties* items) {
+    return vkEnumerateInstanceLayerProperties(count, items);
+  });
   for (const auto& l : layers)
     if (std::strcmp(l.layerName, name) == 0) return true;
   return false;
 }
 
-bool HasInstanceExtension(const char* layer, const char* name) {
-  uint32_t count = 0;
-  vkEnumerateInstanceExtensionProperties(layer, &count, nullptr);
-  std::vector<VkExtensionProperties> exts(count);
-  vkEnumerateInstanceExtensionProperties(layer, &count, exts.data());
-  for (const auto& e : exts)
-    if (std::strcmp(e.extensionName, name) == 0) return true;
-  return false;
+// The instance extensions of the loader and its drivers (layer null) or of a
+// layer. Costly without a layer: the loader opens every installed driver to
+// ask it, and vkCreateInstance opens them all again.
+std::vector<VkExtensionProperties> InstanceExtensions(const char* layer) {
+  std::vector<VkExtensionProperties> exts;
+  EnumerateAll(64, &exts, [layer](uint32_t* count, VkExtensionProperties* items) {
+    return vkEnumerateInstanceExtensionProperties(layer, count, items);
+  });
+  return exts;
 }
+
+constexpr const char* kPortabilityEnumeration = "VK_KHR_portability_enumeration";
 
 // Discrete GPUs first, lavapipe (CPU) last.
 int TypeRank(VkPhysicalDeviceType type) {
@@ -98,14 +101,16 @@ KLresult CreateInstance(uint32_t api_version) {
   const char* kValidationLayer = "VK_LAYER_KHRONOS_validation";
   VkDebugUtilsMessengerCreateInfoEXT messenger{
       VK_STRUCTURE_TYPE_DEBUG_UTILS_MESSENGER_CREATE_INFO_EXT};
+  std::vector<VkExtensionProperties> available;  // looked up under validation only
   if (mode != ValidationMode::kOff) {
     if (!HasLayer(kValidationLayer))
       return Fail(KL_ERROR_NOT_SUPPORTED,
                   "KEEL_VULKAN_VALIDATION is set but %s is not installed (Debian: "
                   "vulkan-validationlayers)",
                   kValidationLayer);
-    if (!HasInstanceExtension(nullptr, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) &&
-        !HasInstanceExtension(kValidationLayer, VK_EXT_DEBUG_UTILS_EXTENSION_NAME))
+    available = InstanceExtensions(nullptr);
+    if (!HasExtension(available, VK_EXT_DEBUG_UTILS_EXTENSION_NAME) &&
+        !HasExtension(InstanceExtensions(kValidationLayer), VK_EXT_DEBUG_UTILS_EXTENSION_NAME))
       return Fail(KL_ERROR_NOT_SUPPORTED,
                   "KEEL_VULKAN_VALIDATION is set but %s is not available",
                   VK_EXT_DEBUG_UTILS_EXTENSION_NAME);
@@ -118,8 +123,15 @@ KLresult CreateInstance(uint32_t api_version) {
                             VK_DEBUG_UTILS_MESSAGE_TYPE_PERFORMANCE_BIT_EXT;
     messenger.pfnUserCallback = &ValidationCallback;
   }
-  bool portability = HasInstanceExtension(nullptr, "VK_KHR_portability_enumeration");
-  if (portability) extensions.push_back("VK_KHR_portability_enumeration");
+  // VK_KHR_portability_enumeration (portability drivers such as MoltenVK are
+  // listed only with it) is asked for without looking it up: the lookup costs
+  // about as much as vkCreateInstance (InstanceExtensions). Loaders before
+  // 1.3.216 lack it and fail with VK_ERROR_EXTENSION_NOT_PRESENT; the create
+  // is then made again without it. Under validation the list is at hand, and
+  // decides: a failed create would reach the messenger as a loader error.
+  const bool portability =
+      mode == ValidationMode::kOff || HasExtension(available, kPortabilityEnumeration);
+  if (portability) extensions.push_back(kPortabilityEnumeration);  // last
 
   VkApplicationInfo app{VK_STRUCTURE_TYPE_APPLICATION_INFO};
   app.pApplicationName = "keel";
@@ -136,6 +148,13 @@ KLresult CreateInstance(uint32_t api_version) {
   info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
   info.ppEnabledExtensionNames = extensions.data();
   VkResult r = vkCreateInstance(&info, nullptr, &g_backend.instance);
+  if (r == VK_ERROR_EXTENSION_NOT_PRESENT && portability) {
+    Log(KL_LOG_INFO, "the Vulkan loader lacks %s: creating the instance without it",
+        kPortabilityEnumeration);
+    info.flags = 0;
+    --info.enabledExtensionCount;
+    r = vkCreateInstance(&info, nullptr, &g_backend.instance);
+  }
   if (r == VK_ERROR_INCOMPATIBLE_DRIVER)
     return Fail(KL_ERROR_NO_DEVICE,
                 "no Vulkan driver: the Vulkan loader found no ICD (install mesa-vulkan-drivers "
@@ -164,12 +183,12 @@ KLresult InitOnce() {
   KLresult r = CreateInstance(api_version);
   if (r != KL_SUCCESS) return r;
 
-  uint32_t count = 0;
-  VkResult vr = vkEnumeratePhysicalDevices(g_backend.instance, &count, nullptr);
+  std::vector<VkPhysicalDevice> physical;
+  VkResult vr = EnumerateAll(16, &physical, [](uint32_t* count, VkPhysicalDevice* items) {
+    return vkEnumeratePhysicalDevices(g_backend.instance, count, items);
+  });
   if (vr != VK_SUCCESS) return VkFail(vr, "vulkan init", "vkEnumeratePhysicalDevices");
-  std::vector<VkPhysicalDevice> physical(count);
-  vkEnumeratePhysicalDevices(g_backend.instance, &count, physical.data());
-  if (count == 0)
+  if (physical.empty())
     return Fail(KL_ERROR_NO_DEVICE,
                 "no Vulkan devices: the Vulkan loader found no driver with a device (install "
                 "mesa-vulkan-drivers for lavapipe, or a GPU driver)");

@@ -13,13 +13,13 @@
 
 namespace keel {
 namespace vk {
-namespace {
-
 bool HasExtension(const std::vector<VkExtensionProperties>& exts, const char* name) {
   for (const auto& e : exts)
     if (std::strcmp(e.extensionName, name) == 0) return true;
   return false;
 }
+
+namespace {
 
 int Clamp(uint64_t v) { return v > INT_MAX ? INT_MAX : static_cast<int>(v); }
 
@@ -54,10 +54,10 @@ bool Device::Probe(VkPhysicalDevice physical, uint32_t instance_version, Device*
     return false;
   }
 
-  uint32_t ext_count = 0;
-  vkEnumerateDeviceExtensionProperties(physical, nullptr, &ext_count, nullptr);
-  std::vector<VkExtensionProperties> exts(ext_count);
-  vkEnumerateDeviceExtensionProperties(physical, nullptr, &ext_count, exts.data());
+  std::vector<VkExtensionProperties> exts;
+  EnumerateAll(256, &exts, [physical](uint32_t* count, VkExtensionProperties* items) {
+    return vkEnumerateDeviceExtensionProperties(physical, nullptr, count, items);
+  });
   DeviceFeatures& f = d->features;
   f.push_descriptor = HasExtension(exts, VK_KHR_PUSH_DESCRIPTOR_EXTENSION_NAME);
   f.external_memory_host = HasExtension(exts, VK_EXT_EXTERNAL_MEMORY_HOST_EXTENSION_NAME);

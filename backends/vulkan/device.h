@@ -21,6 +21,30 @@ namespace vk {
 
 class Context;
 
+// Vulkan's two-call enumeration (count, then items) done in one call when
+// `guess` items are room enough: every call costs the loader a walk through
+// its layers (Mesa's device-select layer enumerates the devices' extensions
+// again on each vkEnumeratePhysicalDevices). `call(&count, items)` is the
+// vkEnumerate* call; `out` gets the items.
+template <typename T, typename Call>
+VkResult EnumerateAll(uint32_t guess, std::vector<T>* out, Call&& call) {
+  uint32_t count = guess;
+  out->assign(count, T{});
+  VkResult r = call(&count, out->data());
+  while (r == VK_INCOMPLETE) {
+    count = 0;
+    r = call(&count, nullptr);
+    if (r != VK_SUCCESS) break;
+    out->assign(count, T{});
+    r = call(&count, out->data());
+  }
+  out->resize(r == VK_SUCCESS ? count : 0);
+  return r;
+}
+
+// Whether `exts` (from vkEnumerate*ExtensionProperties) lists `name`.
+bool HasExtension(const std::vector<VkExtensionProperties>& exts, const char* name);
+
 // Optional capabilities: each is true only if the device supports it and the
 // backend enables it on the VkDevices it creates.
 struct DeviceFeatures {
