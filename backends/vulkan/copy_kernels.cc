@@ -31,11 +31,12 @@ Mode ModeFromEnvironment() {
   return Mode::kAuto;
 }
 
-// Records `n` bytes' worth of word-kernel dispatches: `params(i, words)`
-// returns the argument pointers for the dispatch starting at word i.
-template <typename Params>
+// Records `n` bytes' worth of word-kernel dispatches. `args` holds the
+// kernel's argument pointers; before each dispatch, set_first(i) points the
+// address arguments at word i, and *count receives that dispatch's words.
+template <typename SetFirst>
 KLresult RecordWordKernel(Stream::Recording& rec, Context* c, const char* kernel, uint64_t n,
-                          Params&& params, const char* api) {
+                          void** args, uint32_t* count, SetFirst&& set_first, const char* api) {
   Module* builtin = nullptr;
   KLresult r = c->BuiltinModule(api, &builtin);
   if (r != KL_SUCCESS) return r;
@@ -49,14 +50,15 @@ KLresult RecordWordKernel(Stream::Recording& rec, Context* c, const char* kernel
   const uint64_t words = n / 4;
   const uint32_t block[3] = {kCopyKernelBlock, 1, 1};
   for (uint64_t first = 0; first < words && r == KL_SUCCESS; first += kMaxWordsPerDispatch) {
-    const uint32_t count = static_cast<uint32_t>(std::min(words - first, kMaxWordsPerDispatch));
+    *count = static_cast<uint32_t>(std::min(words - first, kMaxWordsPerDispatch));
     const uint32_t grid[3] = {
-        static_cast<uint32_t>(std::min<uint64_t>((count + kCopyKernelBlock - 1) / kCopyKernelBlock,
+        static_cast<uint32_t>(std::min<uint64_t>((*count + kCopyKernelBlock - 1) / kCopyKernelBlock,
                                                  max_blocks)),
         1, 1};
-    alignas(16) uint8_t args[64] = {};
-    r = PackArguments(f->info(), params(first, &count), nullptr, args, api);
-    if (r == KL_SUCCESS) r = RecordLaunch(rec, *f, grid, block, 0, args, api);
+    set_first(first);
+    alignas(16) uint8_t block_args[64] = {};
+    r = PackArguments(f->info(), args, nullptr, block_args, api);
+    if (r == KL_SUCCESS) r = RecordLaunch(rec, *f, grid, block, 0, block_args, api);
   }
   return r;
 }
@@ -71,15 +73,14 @@ bool UseCopyKernels(const Context& c) {
 
 KLresult RecordCopyKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, KLdeviceptr src,
                           uint64_t n, const char* api) {
-  uint64_t to = 0, from = 0;
-  void* params[3] = {&from, &to, nullptr};
+  uint64_t from = 0, to = 0;
+  uint32_t count = 0;
+  void* args[] = {&from, &to, &count};  // keel_copy_words(src, dst, count)
   return RecordWordKernel(
-      rec, c, kCopyWordsKernel, n,
-      [&](uint64_t first, const uint32_t* count) {
+      rec, c, kCopyWordsKernel, n, args, &count,
+      [&](uint64_t first) {
         from = src + first * 4;
         to = dst + first * 4;
-        params[2] = const_cast<uint32_t*>(count);
-        return params;
       },
       api);
 }
@@ -87,14 +88,10 @@ KLresult RecordCopyKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, K
 KLresult RecordFillKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, uint32_t pattern,
                           uint64_t n, const char* api) {
   uint64_t to = 0;
-  void* params[3] = {&to, &pattern, nullptr};
+  uint32_t count = 0;
+  void* args[] = {&to, &pattern, &count};  // keel_fill_words(dst, value, count)
   return RecordWordKernel(
-      rec, c, kFillWordsKernel, n,
-      [&](uint64_t first, const uint32_t* count) {
-        to = dst + first * 4;
-        params[2] = const_cast<uint32_t*>(count);
-        return params;
-      },
+      rec, c, kFillWordsKernel, n, args, &count, [&](uint64_t first) { to = dst + first * 4; },
       api);
 }
 

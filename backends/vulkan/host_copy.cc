@@ -25,12 +25,6 @@ constexpr size_t kStagingPiece = 4u << 20;
 // two staging chunks of up to half of this each, round after round.
 constexpr size_t kReadbackChunk = 32u << 20;
 
-void RecordCopy(const DeviceFunctions& fn, VkCommandBuffer cmd, VkBuffer src, VkDeviceSize src_off,
-                VkBuffer dst, VkDeviceSize dst_off, VkDeviceSize size) {
-  VkBufferCopy region{src_off, dst_off, size};
-  fn.vkCmdCopyBuffer(cmd, src, dst, 1, &region);
-}
-
 // The memcpy pool for a copy of n bytes, or null below the threshold.
 CopyPool* PoolFor(Context* c, size_t n) {
   return n >= StagingSettings().threshold ? c->uploads()->copier() : nullptr;
@@ -142,6 +136,12 @@ KLresult PooledDtoH(Stream::Recording& rec, Stream* s, CopyPool* pool, uint8_t* 
 }
 
 }  // namespace
+
+void RecordCopy(const DeviceFunctions& fn, VkCommandBuffer cmd, VkBuffer src, VkDeviceSize src_off,
+                VkBuffer dst, VkDeviceSize dst_off, VkDeviceSize size) {
+  VkBufferCopy region{src_off, dst_off, size};
+  fn.vkCmdCopyBuffer(cmd, src, dst, 1, &region);
+}
 
 const HostCopySettings& StagingSettings() {
   static const HostCopySettings settings = [] {

@@ -43,6 +43,11 @@ constexpr int kStagingRing = 4;
 // (HostCopySettings; threads default to DefaultCopyThreads), read once.
 const HostCopySettings& StagingSettings();
 
+// Records vkCmdCopyBuffer of one region (between device buffers, or a
+// device buffer and staging or pinned memory) into cmd.
+void RecordCopy(const DeviceFunctions& fn, VkCommandBuffer cmd, VkBuffer src, VkDeviceSize src_off,
+                VkBuffer dst, VkDeviceSize dst_off, VkDeviceSize size);
+
 // Queues a copy from pageable `src` into `dst` on the recording's stream.
 KLresult StageHtoD(Stream::Recording& rec, Context* c, const BufferRange& dst, const void* src,
                    size_t n);

@@ -92,12 +92,6 @@ KLresult CreateBoundBuffer(Context* c, VkDeviceSize size, VkBufferUsageFlags usa
 // ---------------------------------------------------------------------------
 // Copies, queued on a stream.
 
-void RecordCopy(const DeviceFunctions& fn, VkCommandBuffer cmd, VkBuffer src, VkDeviceSize src_off,
-                VkBuffer dst, VkDeviceSize dst_off, VkDeviceSize size) {
-  VkBufferCopy region{src_off, dst_off, size};
-  fn.vkCmdCopyBuffer(cmd, src, dst, 1, &region);
-}
-
 // Host to device: pinned sources are copied directly; pageable ones are
 // staged (host_copy.h), so the caller may reuse the source as soon as this
 // returns.
@@ -155,9 +149,9 @@ KLresult EnqueueDtoD(Stream* s, KLdeviceptr dst_addr, const BufferRange& dst, KL
   return r != KL_SUCCESS ? r : f;
 }
 
-// memset: the 4-byte-aligned middle with vkCmdFillBuffer (or the fill kernel,
-// copy_kernels.h), the partial words at either end with the built-in kernel. `pattern` is the value of one
-// aligned 32-bit word (it is the same for every word: 8- and 16-bit values
+// memset: the 4-byte-aligned middle with vkCmdFillBuffer (or the fill
+// kernel, copy_kernels.h), the partial words at either end with the built-in
+// kernel keel_fill_edges. `pattern` is the value of one aligned 32-bit word (it is the same for every word: 8- and 16-bit values
 // are replicated, and a 16-bit fill starts 2-byte aligned).
 KLresult EnqueueMemset(Stream* s, KLdeviceptr dst, uint32_t pattern, size_t bytes,
                        const char* api) {
