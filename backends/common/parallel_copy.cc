@@ -3,6 +3,9 @@
 #include "common/parallel_copy.h"
 
 #include <sched.h>
+#if defined(__x86_64__)
+#include <emmintrin.h>
+#endif
 
 #include <algorithm>
 #include <cerrno>
@@ -101,6 +104,48 @@ void ParseHostCopySettings(const char* prefix, GetenvFn get, WarnSettingFn warn,
     if (n >= 1 && n <= kMaxCopyThreads) s->threads = n;
     else bad(name, v);
   }
+  name = p + "_STAGING_STREAMING";
+  if (const char* v = get(name.c_str())) {
+    if (std::strcmp(v, "0") == 0) s->streaming = false;
+    else if (std::strcmp(v, "1") == 0) s->streaming = true;
+    else bad(name, v);
+  }
+}
+
+void StreamingCopy(void* dst, const void* src, size_t bytes) {
+#if defined(__x86_64__)
+  char* d = static_cast<char*>(dst);
+  const char* s = static_cast<const char*>(src);
+  // Cached head up to the first 64-byte line of the destination: streaming
+  // stores pay off in whole lines, and _mm_stream_si128 needs 16-byte
+  // alignment.
+  size_t head = (64 - (reinterpret_cast<uintptr_t>(d) & 63)) & 63;
+  if (bytes < head + 64) {
+    std::memcpy(d, s, bytes);
+    return;
+  }
+  std::memcpy(d, s, head);
+  d += head;
+  s += head;
+  bytes -= head;
+  size_t lines = bytes / 64;
+  for (size_t i = 0; i < lines; ++i, d += 64, s += 64) {
+    const __m128i* in = reinterpret_cast<const __m128i*>(s);
+    __m128i a = _mm_loadu_si128(in), b = _mm_loadu_si128(in + 1);
+    __m128i c = _mm_loadu_si128(in + 2), e = _mm_loadu_si128(in + 3);
+    __m128i* out = reinterpret_cast<__m128i*>(d);
+    _mm_stream_si128(out, a);
+    _mm_stream_si128(out + 1, b);
+    _mm_stream_si128(out + 2, c);
+    _mm_stream_si128(out + 3, e);
+  }
+  std::memcpy(d, s, bytes % 64);
+  // Streaming stores are weakly ordered: make them visible before whoever
+  // learns that the copy is done (a flag, a DMA) can look.
+  _mm_sfence();
+#else
+  std::memcpy(dst, src, bytes);
+#endif
 }
 
 size_t ChunkFor(size_t bytes, size_t max_chunk) {
@@ -110,7 +155,7 @@ size_t ChunkFor(size_t bytes, size_t max_chunk) {
 
 // ---- CopyPool ---------------------------------------------------------------------
 
-CopyPool::CopyPool(int threads) {
+CopyPool::CopyPool(int threads, bool streaming) : streaming_(streaming) {
   int workers = std::clamp(threads, 1, kMaxCopyThreads) - 1;
   workers_.reserve(static_cast<size_t>(workers));
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
@@ -166,14 +211,19 @@ void CopyPool::RunPieces(uint64_t gen) {
       s = src_ + offset;
       n = std::min(piece_, bytes_ - offset);
     }
-    std::memcpy(d, s, n);
+    CopyPiece(d, s, n);
     done_.fetch_add(1, std::memory_order_release);
   }
 }
 
+void CopyPool::CopyPiece(void* dst, const void* src, size_t bytes) const {
+  if (streaming_) StreamingCopy(dst, src, bytes);
+  else std::memcpy(dst, src, bytes);
+}
+
 void CopyPool::Copy(void* dst, const void* src, size_t bytes) {
   if (workers_.empty() || bytes < 2 * kMinPiece) {
-    std::memcpy(dst, src, bytes);
+    CopyPiece(dst, src, bytes);
     return;
   }
   std::lock_guard<std::mutex> call(call_mutex_);
@@ -204,9 +254,9 @@ void CopyPool::Copy(void* dst, const void* src, size_t bytes) {
   }
 }
 
-CopyPool* AcquireCopyPool(int threads) {
+CopyPool* AcquireCopyPool(int threads, bool streaming) {
   std::lock_guard<std::mutex> lock(g_pool_mutex);
-  if (g_pool == nullptr) g_pool = new CopyPool(threads);
+  if (g_pool == nullptr) g_pool = new CopyPool(threads, streaming);
   ++g_pool_users;
   return g_pool;
 }

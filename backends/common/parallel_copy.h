@@ -32,15 +32,18 @@ using GetenvFn = const char* (*)(const char* name);
 using WarnSettingFn = void (*)(const char* name, const char* value);
 
 // The settings a staging backend shares, from <prefix>_STAGING_THRESHOLD,
-// <prefix>_STAGING_CHUNK and <prefix>_STAGING_THREADS (byte counts take a
-// K/KiB or M/MiB suffix):
+// <prefix>_STAGING_CHUNK, <prefix>_STAGING_THREADS and
+// <prefix>_STAGING_STREAMING (byte counts take a K/KiB or M/MiB suffix):
 //   threshold  smallest copy that is staged in chunks with the pool;
 //   chunk      the largest chunk, 64 KiB .. 256 MiB, rounded up to 64 KiB;
-//   threads    threads per chunk memcpy, caller included, 1 .. kMaxCopyThreads.
+//   threads    threads per chunk memcpy, caller included, 1 .. kMaxCopyThreads;
+//   streaming  0 or 1: the pool's pieces are written with non-temporal
+//              stores (StreamingCopy).
 struct HostCopySettings {
   size_t threshold = size_t{1} << 20;
   size_t chunk = size_t{8} << 20;
   int threads = 1;
+  bool streaming = false;
 };
 
 // Overrides the fields of *s that the environment sets; a malformed value
@@ -71,6 +74,16 @@ bool ParseByteCount(const char* text, size_t* out);
 // 64 KiB, where per-chunk driver calls would dominate. Multiple of 64 KiB.
 size_t ChunkFor(size_t bytes, size_t max_chunk);
 
+// memcpy with non-temporal (streaming) stores on x86-64, a plain memcpy
+// elsewhere; the stores are fenced before it returns. Why: a staged copy
+// writes each byte once and nothing reads it soon (the DMA engine reads the
+// staging buffer, the application a 256 MiB destination later), so the
+// read-for-ownership of every destination line that cached stores cost is
+// wasted memory traffic, and the host's memory is shared with the DMA.
+// glibc's memcpy streams only above a threshold of several MiB per call,
+// which the pool's pieces of a few hundred KiB never reach.
+void StreamingCopy(void* dst, const void* src, size_t bytes);
+
 // Threads that together memcpy one buffer: the calling thread and
 // threads - 1 workers. Copy() splits the buffer into pieces that the
 // threads claim one by one (a worker that wakes late claims fewer), and
@@ -81,19 +94,23 @@ size_t ChunkFor(size_t bytes, size_t max_chunk);
 // microseconds and a futex wake-up per chunk would cost as much.
 class CopyPool {
  public:
-  explicit CopyPool(int threads);
+  // streaming: the pieces go through StreamingCopy instead of memcpy.
+  explicit CopyPool(int threads, bool streaming = false);
   ~CopyPool();  // stops and joins the workers; no Copy may be running
   CopyPool(const CopyPool&) = delete;
   CopyPool& operator=(const CopyPool&) = delete;
 
   int threads() const { return static_cast<int>(workers_.size()) + 1; }
+  bool streaming() const { return streaming_; }
   void Copy(void* dst, const void* src, size_t bytes);
 
  private:
   void Work();
   // Claims and copies pieces of job `gen` until none is left.
   void RunPieces(uint64_t gen);
+  void CopyPiece(void* dst, const void* src, size_t bytes) const;
 
+  const bool streaming_;
   std::mutex call_mutex_;  // one Copy at a time
   std::mutex mutex_;       // guards the job below and sleeping
   std::condition_variable wake_;
@@ -110,12 +127,13 @@ class CopyPool {
 };
 
 // The plugin's pool, shared by every context that stages copies: the first
-// Acquire creates it with `threads` (later Acquires get it as it is), the
+// Acquire creates it with `threads` and `streaming` (later Acquires get it as
+// it is), the
 // last Release stops and joins its workers. Called from a context's setup of
 // staging and its teardown, never from a static destructor: a pool still
 // held at exit (a context never destroyed) is left to process exit, its
 // workers asleep on a condition variable.
-CopyPool* AcquireCopyPool(int threads);
+CopyPool* AcquireCopyPool(int threads, bool streaming = false);
 void ReleaseCopyPool();
 
 }  // namespace keel

@@ -70,7 +70,7 @@ StagingSet* Create() {
     }
   }
   s->count = c.buffers;
-  s->pool = AcquireCopyPool(c.threads);
+  s->pool = AcquireCopyPool(c.threads, c.streaming);
   return s;
 }
 

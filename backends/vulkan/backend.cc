@@ -182,12 +182,16 @@ KLresult InitOnce() {
   const uint32_t api_version = std::min<uint32_t>(loader_version, VK_API_VERSION_1_3);
   KLresult r = CreateInstance(api_version);
   if (r != KL_SUCCESS) return r;
+  // The debug lines of start-up mark its steps (KEEL_LOG_TIME=1 times them).
+  Log(KL_LOG_DEBUG, "instance created (Vulkan %u.%u)", VK_API_VERSION_MAJOR(api_version),
+      VK_API_VERSION_MINOR(api_version));
 
   std::vector<VkPhysicalDevice> physical;
   VkResult vr = EnumerateAll(16, &physical, [](uint32_t* count, VkPhysicalDevice* items) {
     return vkEnumeratePhysicalDevices(g_backend.instance, count, items);
   });
   if (vr != VK_SUCCESS) return VkFail(vr, "vulkan init", "vkEnumeratePhysicalDevices");
+  Log(KL_LOG_DEBUG, "%zu physical device(s) listed", physical.size());
   if (physical.empty())
     return Fail(KL_ERROR_NO_DEVICE,
                 "no Vulkan devices: the Vulkan loader found no driver with a device (install "
@@ -202,6 +206,7 @@ KLresult InitOnce() {
       delete d;
       continue;
     }
+    Log(KL_LOG_DEBUG, "probed %s", d->name.c_str());
     g_backend.devices.push_back(d);
   }
   if (g_backend.devices.empty())

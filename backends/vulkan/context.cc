@@ -79,11 +79,13 @@ KLresult Context::Init(const char* api) {
   info.pQueueCreateInfos = &queue_info;
   info.enabledExtensionCount = static_cast<uint32_t>(extensions.size());
   info.ppEnabledExtensionNames = extensions.data();
+  Log(KL_LOG_DEBUG, "%s: creating the Vulkan device of %s", api, d->name.c_str());
   VkResult r = vkCreateDevice(d->physical, &info, nullptr, &vk_device_);
   if (r != VK_SUCCESS) {
     vk_device_ = VK_NULL_HANDLE;
     return VkFail(r, api, "vkCreateDevice");
   }
+  Log(KL_LOG_DEBUG, "%s: Vulkan device created", api);
   if (const char* missing = fn.Load(vk_device_)) {
     Teardown();
     return Fail(KL_ERROR_UNKNOWN, "%s: the Vulkan driver of %s does not provide %s", api,

@@ -173,8 +173,16 @@ bool Device::Probe(VkPhysicalDevice physical, uint32_t instance_version, Device*
     return false;
   }
   d->queue_family = static_cast<uint32_t>(chosen);
-  // A few queues let streams run side by side; more buys little.
+  // A few queues let streams run side by side; more buys little, and each
+  // costs the driver a channel. KEEL_VULKAN_QUEUES=n (1..4) takes fewer.
   d->queue_count = std::min(families[chosen].queueCount, 4u);
+  if (const char* env = std::getenv("KEEL_VULKAN_QUEUES")) {
+    uint32_t v[3] = {0, 0, 0};
+    if (ParseTriple(env, v) == 1 && v[0] >= 1 && v[0] <= 4)
+      d->queue_count = std::min(d->queue_count, v[0]);
+    else
+      Log(KL_LOG_WARN, "ignoring KEEL_VULKAN_QUEUES=\"%s\" (want 1 to 4)", env);
+  }
   d->timestamp_valid_bits = families[chosen].timestampValidBits;
   d->spirv_version = d->api_version >= VK_API_VERSION_1_3 ? 0x00010600u : 0x00010500u;
 

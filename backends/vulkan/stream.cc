@@ -1,6 +1,8 @@
 #include "vulkan/stream.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 #include "common/services.h"
 #include "vulkan/context.h"
@@ -14,6 +16,21 @@ namespace {
 
 // Keeps a few command buffers for reuse; more are freed.
 constexpr size_t kMaxFreeCommandBuffers = 16;
+
+// KEEL_VULKAN_EAGER_SUBMIT=0 turns off the submit of a batch whose stream
+// has caught up (stream.h): batches then go only when synchronized, queried,
+// waited for or full. Fewer submits cost the launching thread less, while the
+// GPU waits longer for work; the default (1) keeps it fed.
+bool EagerSubmit() {
+  static const bool eager = [] {
+    const char* env = std::getenv("KEEL_VULKAN_EAGER_SUBMIT");
+    if (env == nullptr || *env == '\0' || std::strcmp(env, "1") == 0) return true;
+    if (std::strcmp(env, "0") == 0) return false;
+    Log(KL_LOG_WARN, "ignoring KEEL_VULKAN_EAGER_SUBMIT=\"%s\" (want 0 or 1)", env);
+    return true;
+  }();
+  return eager;
+}
 
 }  // namespace
 
@@ -133,7 +150,7 @@ KLresult Stream::Recording::Finish() {
     uint64_t done = 0;
     if (s->open_commands_ >= kMaxBatchCommands) {
       result = s->FlushLocked(api_);
-    } else if (s->CaughtUpLocked(&done)) {
+    } else if (EagerSubmit() && s->CaughtUpLocked(&done)) {
       // The stream's earlier work is done: submitting now keeps the GPU busy;
       // while it is busy, commands accumulate and go in one submit.
       s->RetireLocked(done);

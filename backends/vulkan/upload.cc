@@ -107,7 +107,8 @@ void UploadPool::Destroy() {
 
 CopyPool* UploadPool::copier() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (copier_ == nullptr) copier_ = AcquireCopyPool(StagingSettings().threads);
+  if (copier_ == nullptr)
+    copier_ = AcquireCopyPool(StagingSettings().threads, StagingSettings().streaming);
   return copier_;
 }
 

@@ -193,6 +193,15 @@ TEST_F(Logging, DebugShowsPathsCandidatesNegotiationAndDevices) {
   EXPECT_THAT(ReadFile(Tmp("keel.log")), HasSubstr("keel: info: device 1: alpha device 1 (alpha)"));
 }
 
+TEST_F(Logging, TimeStampsEveryLineWhenAsked) {
+  KEEL_CHILD(Env().Path({"alpha"}).Log("debug").Var("KEEL_LOG_TIME", "1"));
+  ASSERT_EQ(Init(), KL_SUCCESS) << LastError();
+  std::string log = ReadFile(Tmp("keel.log"));
+  EXPECT_THAT(log, ContainsRegex("keel: \\+[0-9]+\\.[0-9]{3} ms info: backend alpha: loaded, 2 device\\(s\\)"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("keel: debug:")));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("keel: info:")));
+}
+
 TEST_F(Logging, InfoLevelLeavesOutDebugLines) {
   KEEL_CHILD(Env().Path({"alpha"}).Log("info"));
   ASSERT_EQ(Init(), KL_SUCCESS) << LastError();

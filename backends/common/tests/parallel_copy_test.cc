@@ -87,15 +87,34 @@ void CheckCopy(CopyPool& pool, size_t bytes, size_t src_off, size_t dst_off, uin
 }
 
 TEST(CopyPool, CopiesEveryByteAtAnySizeAndOffset) {
-  for (int threads : {1, 2, 3, 8}) {
-    CopyPool pool(threads);
+  for (int threads : {1, 2, 3, 8}) for (bool streaming : {false, true}) {
+    CopyPool pool(threads, streaming);
     EXPECT_EQ(pool.threads(), threads);
+    EXPECT_EQ(pool.streaming(), streaming);
     uint32_t seed = 1;
     for (size_t bytes : {size_t{0}, size_t{1}, 64 * kKiB - 1, 128 * kKiB, 128 * kKiB + 3, 1 * kMiB + 4095,
                          5 * kMiB + 17}) {
       for (size_t off : {size_t{0}, size_t{1}, size_t{7}, size_t{4095}}) {
         ASSERT_NO_FATAL_FAILURE(CheckCopy(pool, bytes, off, (off * 3) % 16, seed++));
       }
+    }
+  }
+}
+
+// The streaming copy on its own, around its cached head and tail: every
+// destination alignment within a line, lengths around the line multiples.
+TEST(StreamingCopy, CopiesEveryByteAroundLineBoundaries) {
+  constexpr size_t kGuard = 80;
+  std::vector<unsigned char> src(4096 + 64 + kGuard);
+  Fill(&src, 3);
+  for (size_t dst_off = 0; dst_off < 64; dst_off += 5) {
+    for (size_t bytes : {size_t{0}, size_t{63}, size_t{64}, size_t{127}, size_t{128}, size_t{129},
+                         size_t{1000}, size_t{4096}}) {
+      std::vector<unsigned char> dst(bytes + 64 + kGuard, 0xCD);
+      StreamingCopy(dst.data() + dst_off, src.data() + 3, bytes);
+      ASSERT_EQ(0, std::memcmp(dst.data() + dst_off, src.data() + 3, bytes)) << bytes << " at " << dst_off;
+      for (size_t i = 0; i < dst_off; ++i) ASSERT_EQ(dst[i], 0xCD) << "guard before, byte " << i;
+      for (size_t i = dst_off + bytes; i < dst.size(); ++i) ASSERT_EQ(dst[i], 0xCD) << "guard after, byte " << i;
     }
   }
 }
@@ -189,24 +208,28 @@ TEST_F(HostCopySettingsTest, DefaultsWithoutTheVariables) {
 TEST_F(HostCopySettingsTest, ReadsTheVariablesOfItsPrefix) {
   env_.vars = {{"KEEL_TEST_STAGING_THRESHOLD", "0"},     // at least 1
           {"KEEL_TEST_STAGING_CHUNK", "100K"},      // rounded up to 64 KiB units
-          {"KEEL_TEST_STAGING_THREADS", "5"}};
+          {"KEEL_TEST_STAGING_THREADS", "5"},
+          {"KEEL_TEST_STAGING_STREAMING", "1"}};
   HostCopySettings s = Parse("KEEL_TEST");
   EXPECT_EQ(s.threshold, 1u);
   EXPECT_EQ(s.chunk, 128 * kKiB);
   EXPECT_EQ(s.threads, 5);
+  EXPECT_TRUE(s.streaming);
   EXPECT_TRUE(env_.warned.empty());
 }
 
 TEST_F(HostCopySettingsTest, MalformedValuesKeepTheFieldAndWarn) {
   env_.vars = {{"KEEL_TEST_STAGING_THRESHOLD", "lots"},
           {"KEEL_TEST_STAGING_CHUNK", "512M"},  // above 256 MiB
-          {"KEEL_TEST_STAGING_THREADS", "33"}};
+          {"KEEL_TEST_STAGING_THREADS", "33"},
+          {"KEEL_TEST_STAGING_STREAMING", "yes"}};
   HostCopySettings s = Parse("KEEL_TEST");
   EXPECT_EQ(s.threshold, 1 * kMiB);
   EXPECT_EQ(s.chunk, 8 * kMiB);
   EXPECT_EQ(s.threads, 7);
+  EXPECT_FALSE(s.streaming);
   EXPECT_EQ(env_.warned, (std::vector<std::string>{"KEEL_TEST_STAGING_THRESHOLD", "KEEL_TEST_STAGING_CHUNK",
-                                               "KEEL_TEST_STAGING_THREADS"}));
+                                               "KEEL_TEST_STAGING_THREADS", "KEEL_TEST_STAGING_STREAMING"}));
 }
 
 }  // namespace
