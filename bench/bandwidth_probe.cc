@@ -1,0 +1,232 @@
+// keel-bandwidth-probe: what puts Vulkan device memory in the slow state?
+//
+// On the H100 (docs/results/h100-vulkan-bandwidth-isolation.txt) the
+// device-memory bandwidth of Vulkan work in a process drops 2-2.5x
+// (memcpy.dtod.256MiB 391 -> 166 GB/s, vecadd 2600 -> 1050 GB/s) once
+// 256 MiB pinned host<->device copies have run in the same process, for raw
+// Vulkan and Keel alike. This probe, through the public Keel API only, times
+// DtoD copies and D32 memsets on buffers allocated before and after pinned
+// copies, after the pinned buffer is freed, and after pageable copies, to
+// tell whether the slow state sticks to memory allocated afterwards or to
+// the whole process, and what triggers it.
+//
+//   keel-bandwidth-probe --backend vulkan|cuda [--size MiB] [--steps 1,2,...]
+//
+// Prints `probe: <backend> <step> dtod <GB/s> memset <GB/s>` per measurement
+// (median of 5). Exit 0 done, 1 a Keel call failed, 77 no such device.
+#include <keel/keel.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+std::string g_backend;
+size_t g_bytes = 0;
+
+void Check(KLresult r, const char* call) {
+  if (r == KL_SUCCESS) return;
+  const char *name = nullptr, *text = nullptr, *last = nullptr;
+  if (klGetErrorName(r, &name) != KL_SUCCESS) name = "unknown KLresult";
+  if (klGetErrorString(r, &text) != KL_SUCCESS) text = "";
+  if (klGetLastErrorMessage(&last) != KL_SUCCESS || !last) last = "";
+  std::printf("probe: FAILED %s: %s (%d): %s%s%s\n", call, name, static_cast<int>(r), text,
+              *last ? " | " : "", last);
+  std::fflush(stdout);
+  std::exit(1);
+}
+#define KL(call) Check((call), #call)
+
+// A progress line, printed before the work it names.
+void Say(const char* what) {
+  std::printf("probe: %s %s\n", g_backend.c_str(), what);
+  std::fflush(stdout);
+}
+
+// The first device of the named backend; exits 77 if it has none here.
+KLdevice FindDevice(const std::string& backend) {
+  KLresult init = klInit(0);
+  int count = 0;
+  KL(klGetBackendCount(&count));
+  for (int i = 0; i < count; ++i) {
+    KLbackendProperties props{};
+    KL(klGetBackendProperties(&props, i));
+    if (backend != props.name) continue;
+    if (props.status != KL_BACKEND_STATUS_LOADED) {
+      std::printf("probe: %s backend not usable (status %d): %s\n", props.name,
+                  static_cast<int>(props.status), props.reason);
+      std::exit(props.status == KL_BACKEND_STATUS_LOAD_FAILED ? 1 : 77);
+    }
+    KL(init);
+    int devices = 0;
+    KL(klDeviceGetCount(&devices));
+    for (int d = 0; d < devices; ++d) {
+      KLdevice dev = nullptr;
+      int index = -1;
+      KL(klDeviceGet(&dev, d));
+      KL(klDeviceGetAttribute(&index, KL_DEVICE_ATTRIBUTE_BACKEND, dev));
+      if (index == i) {
+        char name[256] = {};
+        KL(klDeviceGetName(name, sizeof name, dev));
+        std::printf("probe: %s device \"%s\", backend %s, size %zu MiB\n", backend.c_str(), name,
+                    props.version, g_bytes >> 20);
+        return dev;
+      }
+    }
+  }
+  std::printf("probe: no %s device (KEEL_BACKENDS=%s)\n", backend.c_str(),
+              std::getenv("KEEL_BACKENDS") ? std::getenv("KEEL_BACKENDS") : "(unset)");
+  std::exit(77);
+}
+
+double Seconds(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+struct Pair { KLdeviceptr a = 0, b = 0; };
+
+Pair Alloc() {
+  Pair p;
+  KL(klMemAlloc(&p.a, g_bytes));
+  KL(klMemAlloc(&p.b, g_bytes));
+  return p;
+}
+
+void Free(Pair& p) {
+  KL(klMemFree(p.a));
+  KL(klMemFree(p.b));
+  p = Pair{};
+}
+
+double Median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+// Median GB/s of 5 DtoD copies B -> A, and of 5 D32 memsets of A, each synced.
+void Measure(const char* label, const Pair& p) {
+  if (!p.a) return;  // its step was not run
+  std::vector<double> dtod, fill;
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    KL(klMemcpyDtoD(p.a, p.b, g_bytes));
+    KL(klCtxSynchronize());
+    dtod.push_back(g_bytes / Seconds(t0) / 1e9);
+  }
+  static unsigned pattern = 0x5eed0000u;
+  ++pattern;  // a new value per measurement, so the check below sees this one's
+  for (int i = 0; i < 5; ++i) {
+    auto t0 = std::chrono::steady_clock::now();
+    KL(klMemsetD32(p.a, pattern, g_bytes / 4));
+    KL(klCtxSynchronize());
+    fill.push_back(g_bytes / Seconds(t0) / 1e9);
+  }
+  unsigned first = 0, last = 0;  // the memsets really ran
+  KL(klMemcpyDtoH(&first, p.a, 4));
+  KL(klMemcpyDtoH(&last, p.a + g_bytes - 4, 4));
+  if (first != pattern || last != pattern) {
+    std::printf("probe: %s: memset check failed (%#x %#x, want %#x)\n", label, first, last,
+                pattern);
+    std::exit(1);
+  }
+  std::printf("probe: %s %s dtod %.1f memset %.1f\n", g_backend.c_str(), label, Median(dtod),
+              Median(fill));
+  std::fflush(stdout);
+}
+
+// 3x HtoD into a, 3x DtoH out of it, synced; prints the mean rates.
+void HostCopies(const char* kind, void* host, KLdeviceptr a) {
+  auto t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) KL(klMemcpyHtoD(a, host, g_bytes));
+  KL(klCtxSynchronize());
+  double htod = 3.0 * g_bytes / Seconds(t0) / 1e9;
+  t0 = std::chrono::steady_clock::now();
+  for (int i = 0; i < 3; ++i) KL(klMemcpyDtoH(host, a, g_bytes));
+  KL(klCtxSynchronize());
+  double dtoh = 3.0 * g_bytes / Seconds(t0) / 1e9;
+  std::printf("probe: %s %s copies done: htod %.1f GB/s, dtoh %.1f GB/s\n", g_backend.c_str(),
+              kind, htod, dtoh);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  size_t mib = 256;
+  std::string steps = "1,2,3,4,5,6";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--backend" && i + 1 < argc) g_backend = argv[++i];
+    else if (arg == "--size" && i + 1 < argc) mib = std::strtoull(argv[++i], nullptr, 10);
+    else if (arg == "--steps" && i + 1 < argc) steps = argv[++i];
+    else g_backend.clear(), i = argc;
+  }
+  if (g_backend.empty() || mib == 0) {
+    std::fprintf(stderr, "usage: %s --backend NAME [--size MiB (256)] [--steps 1,2,3,4,5,6]\n",
+                 argv[0]);
+    return 2;
+  }
+  auto run = [&](char step) {
+    return ("," + steps + ",").find(std::string(",") + step + ",") != std::string::npos;
+  };
+  g_bytes = mib << 20;
+  setenv("KEEL_BACKENDS", g_backend.c_str(), 0);  // only this plugin in the process
+  KLdevice dev = FindDevice(g_backend);
+  KLcontext ctx = nullptr;
+  KL(klCtxCreate(&ctx, 0, dev));
+
+  Pair p1 = Alloc(), p2, p3, p4;  // A1/B1 exist in every run; the others per step
+  void* pinned = nullptr;
+  if (run('1')) {
+    Say("step 1: fresh buffers A1/B1");
+    Measure("1.fresh.A1B1", p1);
+  }
+  if (run('2')) {
+    Say("step 2: klMemHostAlloc, 3x HtoD + 3x DtoH through A1");
+    KL(klMemHostAlloc(&pinned, g_bytes, 0));
+    std::memset(pinned, 0x3c, g_bytes);
+    HostCopies("pinned", pinned, p1.a);
+    Measure("2.after-pinned.old.A1B1", p1);
+  }
+  if (run('3')) {
+    Say("step 3: new buffers A2/B2 after the pinned copies");
+    p2 = Alloc();
+    Measure("3.after-pinned.new.A2B2", p2);
+  }
+  if (run('4')) {
+    Say("step 4: klMemFreeHost the pinned buffer, then new A3/B3");
+    KL(klMemFreeHost(pinned));  // NULL if step 2 was not run: a no-op
+    pinned = nullptr;
+    Measure("4.pinned-freed.A1B1", p1);
+    Measure("4.pinned-freed.A2B2", p2);
+    p3 = Alloc();
+    Measure("4.pinned-freed.new.A3B3", p3);
+  }
+  if (run('5')) {
+    Say("step 5: malloc'd (pageable) buffer, 3x HtoD + 3x DtoH through A1");
+    std::vector<char> pageable(g_bytes, 0x5a);  // touched by the fill
+    HostCopies("pageable", pageable.data(), p1.a);
+    Measure("5.after-pageable.A1B1", p1);
+    p4 = Alloc();
+    Measure("5.after-pageable.new.A4B4", p4);
+  }
+  if (run('6')) {
+    Say("step 6: free everything but A1/B1");
+    for (Pair* p : {&p2, &p3, &p4})
+      if (p->a) Free(*p);
+    KL(klMemFreeHost(pinned));  // NULL (freed in step 4, or step 2 not run) is a no-op
+    pinned = nullptr;
+    Measure("6.alone.A1B1", p1);
+  }
+  for (Pair* p : {&p1, &p2, &p3, &p4})
+    if (p->a) Free(*p);
+  KL(klMemFreeHost(pinned));
+  KL(klCtxDestroy(ctx));
+  Say("done");
+  return 0;
+}
