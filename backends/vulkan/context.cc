@@ -365,7 +365,8 @@ void Context::LegacyDependencies(Stream* s, const char* api,
   auto add = [&](Stream* other) {
     uint64_t end = 0;
     if (other->FlushEnd(api, &end) != KL_SUCCESS || end == 0) return;
-    if (other->timeline()->Completed() >= end) return;
+    // Seen reached already (after a synchronize, say): no driver call.
+    if (other->timeline()->seen() >= end || other->timeline()->Completed() >= end) return;
     deps->emplace_back(other->timeline(), end);
   };
   if (s->is_null()) {

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs a list of keel-bench experiments from a build packed by
+# scripts/gpu/pack.sh, on the device, without building there:
+#   run(command="scripts/gpu/experiments.sh scripts/gpu/experiments/NAME.txt",
+#       carry=[".gl", ".gpubin"])
+# Each line of the list is `label | VAR=value ... | keel-bench arguments`
+# (# starts a comment). Every experiment is its own process, with its
+# output in $OUT/<label>.txt (and .json); the table rows and errors are echoed. A line
+# whose arguments begin with `--child` prints the child's output instead
+# (with KEEL_LOG=debug KEEL_LOG_TIME=1 in its variables, the start-up steps).
+set -u
+list=$(realpath "$1")
+cd "$(dirname "$0")/../.."
+G=$PWD/.gpubin
+OUT=${OUT:-$PWD/build/gpu-experiments-out}
+mkdir -p "$OUT"
+if compgen -G ".gl/*.deb" >/dev/null; then
+  for f in .gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
+export LD_LIBRARY_PATH=$G/lib KEEL_BACKEND_PATH=$G/lib/keel
+start=$(date +%s)
+{ date -u; cat "$G/commit.txt"
+  nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; } | tee "$OUT/info.txt"
+while IFS='|' read -r label vars args; do
+  label=$(echo "$label" | xargs)
+  [ -z "$label" ] || [ "${label:0:1}" = "#" ] && continue
+  echo "== [$(( $(date +%s) - start ))s] $label: ${vars} keel-bench ${args}"
+  json=(--json "$OUT/$label.json")
+  case "$args" in *--child*) json=() ;; esac
+  # shellcheck disable=SC2086
+  env $vars timeout 120 "$G/bin/keel-bench" $args "${json[@]}" >"$OUT/$label.txt" 2>&1
+  echo "rc=$?" >>"$OUT/$label.txt"
+  case "$args" in
+    *--child*) grep -E "KEEL_BENCH_CHILD|keel: \+|rc=" "$OUT/$label.txt" | grep -v "candidate\|searching\|never opened" | head -30 ;;
+    *) grep -E "^\| [a-z]|rc=[^0]|ERROR|rror:" "$OUT/$label.txt" | grep -v "^| figure" | head -40 ;;
+  esac
+done <"$list"
+echo "== done in $(( $(date +%s) - start ))s"
