@@ -29,6 +29,12 @@ struct FillEdgesArgs {
 // of kCopyKernelBlock threads (the built-in kernels are launch-sized).
 constexpr const char* kCopyWordsKernel = "keel_copy_words";
 constexpr const char* kFillWordsKernel = "keel_fill_words";
+// "keel_copy_vec4" and "keel_fill_vec4": the same with 16-byte units (one
+// uvec4 per thread access; the fill stores uvec4(value)) for the 16-byte-
+// aligned bodies of copies and fills. Same parameters, the count in units;
+// the addresses must be multiples of 16.
+constexpr const char* kCopyVec4Kernel = "keel_copy_vec4";
+constexpr const char* kFillVec4Kernel = "keel_fill_vec4";
 constexpr uint32_t kCopyKernelBlock = 128;
 
 }  // namespace vk

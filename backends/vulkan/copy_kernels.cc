@@ -16,9 +16,15 @@ namespace keel {
 namespace vk {
 namespace {
 
-// Words per dispatch: byte offsets inside the kernel stay below 2^30, far
-// from the signed 32-bit indexing of SPIR-V access chains.
-constexpr uint64_t kMaxWordsPerDispatch = uint64_t{1} << 28;
+// The kernels' units: 32-bit words (keel_copy_words, keel_fill_words) and
+// 16-byte uvec4 units (keel_copy_vec4, keel_fill_vec4).
+constexpr uint64_t kWordBytes = 4;
+constexpr uint64_t kVec4Bytes = 16;
+
+// Bytes per dispatch (2^28 words, 2^26 vec4 units): byte offsets inside the
+// kernel stay below 2^30, far from the signed 32-bit indexing of SPIR-V
+// access chains.
+constexpr uint64_t kMaxBytesPerDispatch = uint64_t{1} << 30;
 
 enum class Mode { kAuto, kAlways, kNever };
 
@@ -31,12 +37,17 @@ Mode ModeFromEnvironment() {
   return Mode::kAuto;
 }
 
-// Records `n` bytes' worth of word-kernel dispatches. `args` holds the
-// kernel's argument pointers; before each dispatch, set_first(i) points the
-// address arguments at word i, and *count receives that dispatch's words.
-template <typename SetFirst>
-KLresult RecordWordKernel(Stream::Recording& rec, Context* c, const char* kernel, uint64_t n,
-                          void** args, uint32_t* count, SetFirst&& set_first, const char* api) {
+// Records the dispatches of `kernel`, whose units are `unit` bytes, for the
+// bytes [begin, begin + bytes) of a copy or fill (`bytes` a multiple of
+// `unit`; no dispatch when it is 0). `args` holds the kernel's argument
+// pointers; before each dispatch, set_at(offset) points the address
+// arguments at byte `offset` of the copy or fill, and *count receives that
+// dispatch's units.
+template <typename SetAt>
+KLresult RecordUnitKernel(Stream::Recording& rec, Context* c, const char* kernel, uint64_t unit,
+                          uint64_t begin, uint64_t bytes, void** args, uint32_t* count,
+                          SetAt&& set_at, const char* api) {
+  if (bytes == 0) return KL_SUCCESS;
   Module* builtin = nullptr;
   KLresult r = c->BuiltinModule(api, &builtin);
   if (r != KL_SUCCESS) return r;
@@ -47,19 +58,45 @@ KLresult RecordWordKernel(Stream::Recording& rec, Context* c, const char* kernel
   // covers the rest. Never above the per-dispatch limit (no splitting: the
   // kernels read the grid size from gl_NumWorkGroups).
   const uint64_t max_blocks = std::min<uint64_t>(c->device()->max_workgroup_count[0], 65535);
-  const uint64_t words = n / 4;
+  const uint64_t units = bytes / unit;
+  const uint64_t max_units = kMaxBytesPerDispatch / unit;
   const uint32_t block[3] = {kCopyKernelBlock, 1, 1};
-  for (uint64_t first = 0; first < words && r == KL_SUCCESS; first += kMaxWordsPerDispatch) {
-    *count = static_cast<uint32_t>(std::min(words - first, kMaxWordsPerDispatch));
+  for (uint64_t first = 0; first < units && r == KL_SUCCESS; first += max_units) {
+    *count = static_cast<uint32_t>(std::min(units - first, max_units));
     const uint32_t grid[3] = {
         static_cast<uint32_t>(std::min<uint64_t>((*count + kCopyKernelBlock - 1) / kCopyKernelBlock,
                                                  max_blocks)),
         1, 1};
-    set_first(first);
+    set_at(begin + first * unit);
     alignas(16) uint8_t block_args[64] = {};
     r = PackArguments(f->info(), args, nullptr, block_args, api);
     if (r == KL_SUCCESS) r = RecordLaunch(rec, *f, grid, block, 0, block_args, api);
   }
+  return r;
+}
+
+// Records a copy or fill of n bytes at dst (dst and n multiples of 4) in up
+// to three parts: the word kernel `words` until dst is 16-byte aligned, the
+// vec4 kernel `vec4` for the whole 16-byte units that follow, `words` again
+// for the rest. With split false (a copy whose source and destination differ
+// in their alignment mod 16, so never both 16-byte aligned), all of it is
+// words. Empty parts record nothing. args, count and set_at as for
+// RecordUnitKernel (both kernels take the same parameters).
+template <typename SetAt>
+KLresult RecordSplit(Stream::Recording& rec, Context* c, const char* words, const char* vec4,
+                     KLdeviceptr dst, uint64_t n, bool split, void** args, uint32_t* count,
+                     SetAt&& set_at, const char* api) {
+  uint64_t head = n, body = 0;
+  if (split) {
+    head = std::min<uint64_t>(n, (kVec4Bytes - dst % kVec4Bytes) % kVec4Bytes);
+    body = (n - head) / kVec4Bytes * kVec4Bytes;
+  }
+  const uint64_t tail = n - head - body;
+  KLresult r = RecordUnitKernel(rec, c, words, kWordBytes, 0, head, args, count, set_at, api);
+  if (r == KL_SUCCESS)
+    r = RecordUnitKernel(rec, c, vec4, kVec4Bytes, head, body, args, count, set_at, api);
+  if (r == KL_SUCCESS)
+    r = RecordUnitKernel(rec, c, words, kWordBytes, head + body, tail, args, count, set_at, api);
   return r;
 }
 
@@ -75,12 +112,15 @@ KLresult RecordCopyKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, K
                           uint64_t n, const char* api) {
   uint64_t from = 0, to = 0;
   uint32_t count = 0;
-  void* args[] = {&from, &to, &count};  // keel_copy_words(src, dst, count)
-  return RecordWordKernel(
-      rec, c, kCopyWordsKernel, n, args, &count,
-      [&](uint64_t first) {
-        from = src + first * 4;
-        to = dst + first * 4;
+  void* args[] = {&from, &to, &count};  // keel_copy_words/_vec4(src, dst, count)
+  // Source and destination reach 16-byte alignment together only when they
+  // differ by a multiple of 16 (unsigned wrap-around keeps the remainder).
+  const bool split = (src - dst) % kVec4Bytes == 0;
+  return RecordSplit(
+      rec, c, kCopyWordsKernel, kCopyVec4Kernel, dst, n, split, args, &count,
+      [&](uint64_t offset) {
+        from = src + offset;
+        to = dst + offset;
       },
       api);
 }
@@ -89,10 +129,10 @@ KLresult RecordFillKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, u
                           uint64_t n, const char* api) {
   uint64_t to = 0;
   uint32_t count = 0;
-  void* args[] = {&to, &pattern, &count};  // keel_fill_words(dst, value, count)
-  return RecordWordKernel(
-      rec, c, kFillWordsKernel, n, args, &count, [&](uint64_t first) { to = dst + first * 4; },
-      api);
+  void* args[] = {&to, &pattern, &count};  // keel_fill_words/_vec4(dst, value, count)
+  return RecordSplit(
+      rec, c, kFillWordsKernel, kFillVec4Kernel, dst, n, true, args, &count,
+      [&](uint64_t offset) { to = dst + offset; }, api);
 }
 
 }  // namespace vk

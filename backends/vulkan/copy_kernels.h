@@ -12,6 +12,18 @@
 // KEEL_VULKAN_COPY_KERNELS=1 uses the kernels on every device, =0 never;
 // unset (or "auto") uses them on GPUs, not on CPU devices. The kernels need
 // 4-byte-aligned addresses and sizes; other copies keep the transfer command.
+//
+// Two unit sizes: keel_copy_words/keel_fill_words move one 32-bit word per
+// thread access, keel_copy_vec4/keel_fill_vec4 one 16-byte uvec4. On NVIDIA
+// GPUs 4-byte accesses leave memory bandwidth unused; 16-byte loads and
+// stores are the usual way to reach the peak. A uvec4 access needs 16-byte
+// aligned addresses, so a copy or fill records up to three parts: words until
+// the destination is 16-byte aligned (at most 12 bytes), 16-byte units for
+// the whole units that follow, words for the rest (at most 12 bytes). A copy
+// gets the vec4 body only when source and destination differ by a multiple
+// of 16 (otherwise they are never both aligned) and is all words else. Empty
+// parts record no dispatch. Each dispatch covers at most 1 GiB (2^28 words or
+// 2^26 units), so byte offsets inside the kernel stay below 2^30.
 #ifndef KEEL_BACKENDS_VULKAN_COPY_KERNELS_H_
 #define KEEL_BACKENDS_VULKAN_COPY_KERNELS_H_
 
@@ -31,12 +43,14 @@ class Context;
 bool UseCopyKernels(const Context& c);
 
 // Records the copy of n bytes from src to dst (device addresses; both and n
-// multiples of 4; the ranges do not overlap) into rec's stream.
+// multiples of 4; the ranges do not overlap) into rec's stream: word head,
+// vec4 body, word tail when (src - dst) % 16 == 0, else words only.
 KLresult RecordCopyKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, KLdeviceptr src,
                           uint64_t n, const char* api);
 
 // Records setting n bytes at dst (dst and n multiples of 4) to the 32-bit
-// value `pattern`, word by word.
+// value `pattern` in every word: word head until dst is 16-byte aligned,
+// vec4 body (uvec4(pattern) per unit), word tail.
 KLresult RecordFillKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, uint32_t pattern,
                           uint64_t n, const char* api);
 

@@ -1,6 +1,9 @@
 // Memset: D8, D16 and D32, synchronous and asynchronous, across sizes and
-// element offsets; the surrounding bytes keep their poison.
+// element offsets, and at every offset mod 16; the surrounding bytes keep
+// their poison.
 #include <cstring>
+#include <string>
+#include <vector>
 
 #include "fixture.h"
 
@@ -71,6 +74,79 @@ TEST_P(MemsetFill, Pattern) {
 KC_INSTANTIATE_CASES(Memset, MemsetFill, MemsetCase, (MemsetCases()));
 
 using Memset = kc::ContextTest;
+
+// A backend may fill in pieces chosen by alignment: the Vulkan backend fills
+// the partial words at either end with one kernel, and the aligned words
+// between with 32-bit words until the destination is 16-byte aligned, then
+// 16-byte units, then the last words (backends/vulkan/copy_kernels.h). Every
+// start offset mod 16 a width allows (D8: 0..15, D16: even, D32: multiples
+// of 4; allocations are 256-byte aligned), lengths below, at and past 16
+// bytes, multiples of 16 and not, each fill with its own value into its own
+// poisoned slot; every byte is checked. Even slots synchronous, odd ones on
+// a stream.
+TEST_P(Memset, Alignments) {
+  constexpr size_t kLengths[] = {4,  8,  12, 16, 20,  28,   32,   36,  44,
+                                 48, 60, 64, 68, 1020, 1024, 1036};  // bytes
+  constexpr size_t kOddLengths[] = {1, 3, 17, 33, 1001};  // D8 only
+  constexpr size_t kShortLengths[] = {2, 6, 18, 34, 1002};  // D8 and D16
+  // 16 bytes of poison, the offset, the fill, poison to the slot's end.
+  constexpr size_t kSlot = 2048;
+  struct Fill {
+    int width;
+    size_t offset, length;  // bytes
+  };
+  std::vector<Fill> fills;
+  for (int width : {1, 2, 4})
+    for (size_t offset = 0; offset < 16; offset += width) {
+      for (size_t length : kLengths) fills.push_back({width, offset, length});
+      if (width <= 2)
+        for (size_t length : kShortLengths) fills.push_back({width, offset, length});
+      if (width == 1)
+        for (size_t length : kOddLengths) fills.push_back({width, offset, length});
+    }
+  const size_t bytes = fills.size() * kSlot;
+  KC_ALLOC(buf, bytes);
+  ASSERT_NO_FATAL_FAILURE(buf.Poison());
+  KC_STREAM(s);
+  std::vector<uint8_t> want(bytes, kc::kPoisonByte);
+  std::vector<std::string> what;
+  for (size_t i = 0; i < fills.size(); ++i) {
+    const Fill& f = fills[i];
+    const bool async = i % 2 == 1;
+    // No byte equal to the poison, so an untouched byte shows.
+    uint32_t value = rng().U32();
+    for (int k = 0; k < 4; ++k)
+      if (((value >> (8 * k)) & 0xFF) == kc::kPoisonByte) value ^= 1u << (8 * k);
+    const size_t at = i * kSlot + 16 + f.offset, count = f.length / f.width;
+    what.push_back("klMemsetD" + std::to_string(8 * f.width) + (async ? "Async" : "") + " of " +
+                   std::to_string(count) + " values at offset " + std::to_string(16 + f.offset) +
+                   " of a slot of " + std::to_string(kSlot));
+    const KLdeviceptr dst = buf.at(at);
+    KLresult r = KL_ERROR_UNKNOWN;
+    switch (f.width) {
+      case 1:
+        r = async ? klMemsetD8Async(dst, static_cast<unsigned char>(value), count, s)
+                  : klMemsetD8(dst, static_cast<unsigned char>(value), count);
+        break;
+      case 2:
+        r = async ? klMemsetD16Async(dst, static_cast<unsigned short>(value), count, s)
+                  : klMemsetD16(dst, static_cast<unsigned short>(value), count);
+        break;
+      default:
+        r = async ? klMemsetD32Async(dst, value, count, s) : klMemsetD32(dst, value, count);
+    }
+    KC_ASSERT_OK(r) << what.back();
+    for (size_t j = 0; j < count; ++j) std::memcpy(want.data() + at + j * f.width, &value, f.width);
+  }
+  KC_ASSERT_OK(klStreamSynchronize(s));
+  KC_ASSERT_OK(klCtxSynchronize());
+  std::vector<uint8_t> got;
+  ASSERT_NO_FATAL_FAILURE(buf.Download(&got, bytes));
+  for (size_t i = 0; i < fills.size(); ++i) {
+    EXPECT_TRUE(kc::CompareArrays(want.data() + i * kSlot, kSlot, got.data() + i * kSlot, kSlot))
+        << what[i] << " (indices from the slot's start)";
+  }
+}
 
 TEST_P(Memset, ZeroCountIsNoop) {
   KC_ALLOC(buf, 64);
