@@ -106,8 +106,9 @@ void ParseHostCopySettings(const char* prefix, GetenvFn get, WarnSettingFn warn,
   }
   name = p + "_STAGING_STREAMING";
   if (const char* v = get(name.c_str())) {
-    if (std::strcmp(v, "0") == 0) s->streaming = false;
-    else if (std::strcmp(v, "1") == 0) s->streaming = true;
+    if (std::strcmp(v, "auto") == 0) s->streaming = StreamingStores::kAuto;
+    else if (std::strcmp(v, "0") == 0) s->streaming = StreamingStores::kNever;
+    else if (std::strcmp(v, "1") == 0) s->streaming = StreamingStores::kAlways;
     else bad(name, v);
   }
 }
@@ -155,7 +156,7 @@ size_t ChunkFor(size_t bytes, size_t max_chunk) {
 
 // ---- CopyPool ---------------------------------------------------------------------
 
-CopyPool::CopyPool(int threads, bool streaming) : streaming_(streaming) {
+CopyPool::CopyPool(int threads) {
   int workers = std::clamp(threads, 1, kMaxCopyThreads) - 1;
   workers_.reserve(static_cast<size_t>(workers));
   for (int i = 0; i < workers; ++i) workers_.emplace_back([this] { Work(); });
@@ -201,6 +202,7 @@ void CopyPool::RunPieces(uint64_t gen) {
     char* d = nullptr;
     const char* s = nullptr;
     size_t n = 0;
+    bool streaming = false;
     {
       std::lock_guard<std::mutex> lock(mutex_);
       // A worker that wakes after its job is over must not touch the next
@@ -210,20 +212,18 @@ void CopyPool::RunPieces(uint64_t gen) {
       d = dst_ + offset;
       s = src_ + offset;
       n = std::min(piece_, bytes_ - offset);
+      streaming = streaming_;
     }
-    CopyPiece(d, s, n);
+    if (streaming) StreamingCopy(d, s, n);
+    else std::memcpy(d, s, n);
     done_.fetch_add(1, std::memory_order_release);
   }
 }
 
-void CopyPool::CopyPiece(void* dst, const void* src, size_t bytes) const {
-  if (streaming_) StreamingCopy(dst, src, bytes);
-  else std::memcpy(dst, src, bytes);
-}
-
-void CopyPool::Copy(void* dst, const void* src, size_t bytes) {
+void CopyPool::Copy(void* dst, const void* src, size_t bytes, bool streaming) {
   if (workers_.empty() || bytes < 2 * kMinPiece) {
-    CopyPiece(dst, src, bytes);
+    if (streaming) StreamingCopy(dst, src, bytes);
+    else std::memcpy(dst, src, bytes);
     return;
   }
   std::lock_guard<std::mutex> call(call_mutex_);
@@ -239,6 +239,7 @@ void CopyPool::Copy(void* dst, const void* src, size_t bytes) {
     bytes_ = bytes;
     piece_ = piece;
     pieces_ = pieces;
+    streaming_ = streaming;
     next_ = 0;
     done_.store(0, std::memory_order_relaxed);
     gen = gen_.load(std::memory_order_relaxed) + 1;
@@ -254,9 +255,9 @@ void CopyPool::Copy(void* dst, const void* src, size_t bytes) {
   }
 }
 
-CopyPool* AcquireCopyPool(int threads, bool streaming) {
+CopyPool* AcquireCopyPool(int threads) {
   std::lock_guard<std::mutex> lock(g_pool_mutex);
-  if (g_pool == nullptr) g_pool = new CopyPool(threads, streaming);
+  if (g_pool == nullptr) g_pool = new CopyPool(threads);
   ++g_pool_users;
   return g_pool;
 }

@@ -18,7 +18,7 @@ namespace keel::cuda {
 //   KEEL_CUDA_STAGING_CHUNK=<bytes>       size of one staging buffer
 //   KEEL_CUDA_STAGING_BUFFERS=<n>         staging buffers per context (2..8)
 //   KEEL_CUDA_STAGING_THREADS=<n>         threads per chunk memcpy, caller included
-//   KEEL_CUDA_STAGING_STREAMING=0|1       non-temporal stores in the chunk memcpy
+//   KEEL_CUDA_STAGING_STREAMING=auto|0|1  non-temporal stores in the chunk memcpy
 // Byte counts take a K/KiB or M/MiB suffix. Threshold, chunk and threads
 // are the shared HostCopySettings (defaults 1 MiB, 8 MiB, DefaultCopyThreads).
 struct StagingConfig : HostCopySettings {

@@ -70,7 +70,7 @@ StagingSet* Create() {
     }
   }
   s->count = c.buffers;
-  s->pool = AcquireCopyPool(c.threads, c.streaming);
+  s->pool = AcquireCopyPool(c.threads);
   return s;
 }
 
@@ -154,7 +154,7 @@ bool StagedHtoD(Context* ctx, CUstream stream, bool sync, CUdeviceptr dst, const
     StagingSet::Buffer& b = s->buffers[s->next];
     CUresult r = Reclaim(b);
     if (r != CUDA_SUCCESS) return *result = FailMidway(s, stream, r, kl_fn, "cuEventSynchronize"), true;
-    s->pool->Copy(b.ptr, from + off, n);
+    s->pool->Copy(b.ptr, from + off, n, GetStagingConfig().StreamIn());
     r = cu.MemcpyHtoDAsync(dst + off, b.ptr, n, stream);
     if (r != CUDA_SUCCESS) return *result = FailMidway(s, stream, r, kl_fn, "cuMemcpyHtoDAsync"), true;
     r = cu.EventRecord(b.done, stream);
@@ -215,7 +215,7 @@ bool StagedDtoH(Context* ctx, CUstream stream, bool /*sync*/, void* dst, CUdevic
     CUresult r = Reclaim(b);
     if (r != CUDA_SUCCESS) return *result = FailMidway(s, stream, r, kl_fn, "cuEventSynchronize"), true;
     size_t off = i * chunk;
-    s->pool->Copy(to + off, b.ptr, std::min(chunk, bytes - off));
+    s->pool->Copy(to + off, b.ptr, std::min(chunk, bytes - off), GetStagingConfig().StreamOut());
     if (i + ahead < chunks) {
       r = enqueue(i + ahead, &failed);
       if (r != CUDA_SUCCESS) return *result = FailMidway(s, stream, r, kl_fn, failed), true;

@@ -36,8 +36,9 @@ KLresult StageSlice(Stream::Recording& rec, size_t size, bool for_host_step, Upl
   return r == KL_SUCCESS ? rec.Upload(size, 16, for_host_step, out) : r;
 }
 
-void CopyHost(CopyPool* pool, void* dst, const void* src, size_t n) {
-  if (pool != nullptr) pool->Copy(dst, src, n);
+// streaming: non-temporal stores (HostCopySettings::StreamIn/StreamOut).
+void CopyHost(CopyPool* pool, void* dst, const void* src, size_t n, bool streaming) {
+  if (pool != nullptr) pool->Copy(dst, src, n, streaming);
   else std::memcpy(dst, src, n);
 }
 
@@ -60,7 +61,7 @@ class CopyOutRing {
   // A host step: copies one chunk out (unless waiting for it failed) and
   // counts it done either way, so the recording thread never waits forever.
   void CopyOut(bool ok, uint8_t* to, const uint8_t* from, size_t n) {
-    if (ok) pool_->Copy(to, from, n);
+    if (ok) pool_->Copy(to, from, n, StagingSettings().StreamOut());
     {
       std::lock_guard<std::mutex> lock(mu_);
       ++finished_;
@@ -166,7 +167,7 @@ KLresult StageHtoD(Stream::Recording& rec, Context* c, const BufferRange& dst, c
     UploadSlice slice;
     r = StageSlice(rec, piece, false, &slice);
     if (r != KL_SUCCESS) break;
-    CopyHost(pool, slice.host, bytes + done, piece);
+    CopyHost(pool, slice.host, bytes + done, piece, StagingSettings().StreamIn());
     VkCommandBuffer cmd = VK_NULL_HANDLE;
     r = rec.Begin(true, &cmd);
     if (r != KL_SUCCESS) break;
@@ -230,7 +231,8 @@ KLresult ReadbackSync(Context* c, void* dst, const BufferRange& src, size_t n, c
       c->SetAsyncError(w, "vkWaitSemaphores");
       r = VkFail(w, api, "vkWaitSemaphores");
     }
-    if (r == KL_SUCCESS) CopyHost(pool, out + p.offset, chunks[slot]->host, p.size);
+    if (r == KL_SUCCESS)
+      CopyHost(pool, out + p.offset, chunks[slot]->host, p.size, StagingSettings().StreamOut());
     p.size = 0;
   };
   size_t index = 0;

@@ -107,8 +107,7 @@ void UploadPool::Destroy() {
 
 CopyPool* UploadPool::copier() {
   std::lock_guard<std::mutex> lock(mu_);
-  if (copier_ == nullptr)
-    copier_ = AcquireCopyPool(StagingSettings().threads, StagingSettings().streaming);
+  if (copier_ == nullptr) copier_ = AcquireCopyPool(StagingSettings().threads);
   return copier_;
 }
 

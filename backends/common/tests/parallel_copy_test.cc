@@ -75,27 +75,28 @@ void Fill(std::vector<unsigned char>* v, uint32_t seed) {
 
 // Copies `bytes` between unaligned offsets of two poisoned buffers and
 // checks the copy and the bytes around it.
-void CheckCopy(CopyPool& pool, size_t bytes, size_t src_off, size_t dst_off, uint32_t seed) {
+void CheckCopy(CopyPool& pool, size_t bytes, size_t src_off, size_t dst_off, uint32_t seed,
+               bool streaming = false) {
   constexpr size_t kGuard = 32;
   std::vector<unsigned char> src(bytes + src_off + kGuard), dst(bytes + dst_off + kGuard, 0xCD);
   Fill(&src, seed);
-  pool.Copy(dst.data() + dst_off, src.data() + src_off, bytes);
+  pool.Copy(dst.data() + dst_off, src.data() + src_off, bytes, streaming);
   ASSERT_EQ(0, std::memcmp(dst.data() + dst_off, src.data() + src_off, bytes))
-      << bytes << " bytes, offsets " << src_off << "/" << dst_off << ", " << pool.threads() << " threads";
+      << bytes << " bytes, offsets " << src_off << "/" << dst_off << ", " << pool.threads() << " threads"
+      << (streaming ? ", streaming" : "");
   for (size_t i = 0; i < dst_off; ++i) ASSERT_EQ(dst[i], 0xCD) << "guard before, byte " << i;
   for (size_t i = dst_off + bytes; i < dst.size(); ++i) ASSERT_EQ(dst[i], 0xCD) << "guard after, byte " << i;
 }
 
 TEST(CopyPool, CopiesEveryByteAtAnySizeAndOffset) {
   for (int threads : {1, 2, 3, 8}) for (bool streaming : {false, true}) {
-    CopyPool pool(threads, streaming);
+    CopyPool pool(threads);
     EXPECT_EQ(pool.threads(), threads);
-    EXPECT_EQ(pool.streaming(), streaming);
     uint32_t seed = 1;
     for (size_t bytes : {size_t{0}, size_t{1}, 64 * kKiB - 1, 128 * kKiB, 128 * kKiB + 3, 1 * kMiB + 4095,
                          5 * kMiB + 17}) {
       for (size_t off : {size_t{0}, size_t{1}, size_t{7}, size_t{4095}}) {
-        ASSERT_NO_FATAL_FAILURE(CheckCopy(pool, bytes, off, (off * 3) % 16, seed++));
+        ASSERT_NO_FATAL_FAILURE(CheckCopy(pool, bytes, off, (off * 3) % 16, seed++, streaming));
       }
     }
   }
@@ -202,6 +203,18 @@ TEST_F(HostCopySettingsTest, DefaultsWithoutTheVariables) {
   EXPECT_EQ(s.threshold, 1 * kMiB);
   EXPECT_EQ(s.chunk, 8 * kMiB);
   EXPECT_EQ(s.threads, 7);
+  EXPECT_EQ(s.streaming, StreamingStores::kAuto);
+  EXPECT_FALSE(s.StreamIn());  // auto: device-to-host streams, host-to-device does not
+  EXPECT_TRUE(s.StreamOut());
+  EXPECT_TRUE(env_.warned.empty());
+}
+
+TEST_F(HostCopySettingsTest, StreamingZeroTurnsItOffBothWays) {
+  env_.vars = {{"KEEL_TEST_STAGING_STREAMING", "0"}};
+  HostCopySettings s = Parse("KEEL_TEST");
+  EXPECT_EQ(s.streaming, StreamingStores::kNever);
+  EXPECT_FALSE(s.StreamIn());
+  EXPECT_FALSE(s.StreamOut());
   EXPECT_TRUE(env_.warned.empty());
 }
 
@@ -214,7 +227,9 @@ TEST_F(HostCopySettingsTest, ReadsTheVariablesOfItsPrefix) {
   EXPECT_EQ(s.threshold, 1u);
   EXPECT_EQ(s.chunk, 128 * kKiB);
   EXPECT_EQ(s.threads, 5);
-  EXPECT_TRUE(s.streaming);
+  EXPECT_EQ(s.streaming, StreamingStores::kAlways);
+  EXPECT_TRUE(s.StreamIn());
+  EXPECT_TRUE(s.StreamOut());
   EXPECT_TRUE(env_.warned.empty());
 }
 
@@ -227,7 +242,7 @@ TEST_F(HostCopySettingsTest, MalformedValuesKeepTheFieldAndWarn) {
   EXPECT_EQ(s.threshold, 1 * kMiB);
   EXPECT_EQ(s.chunk, 8 * kMiB);
   EXPECT_EQ(s.threads, 7);
-  EXPECT_FALSE(s.streaming);
+  EXPECT_EQ(s.streaming, StreamingStores::kAuto);
   EXPECT_EQ(env_.warned, (std::vector<std::string>{"KEEL_TEST_STAGING_THRESHOLD", "KEEL_TEST_STAGING_CHUNK",
                                                "KEEL_TEST_STAGING_THREADS", "KEEL_TEST_STAGING_STREAMING"}));
 }
