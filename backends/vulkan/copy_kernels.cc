@@ -100,13 +100,20 @@ KLresult RecordSplit(Stream::Recording& rec, Context* c, const char* words, cons
   return r;
 }
 
+Mode ModeSetting() {
+  static const Mode mode = ModeFromEnvironment();
+  return mode;
+}
+
 }  // namespace
 
 bool UseCopyKernels(const Context& c) {
-  static const Mode mode = ModeFromEnvironment();
+  const Mode mode = ModeSetting();
   if (mode != Mode::kAuto) return mode == Mode::kAlways;
   return c.device()->properties.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
 }
+
+bool UseFillKernels(const Context&) { return ModeSetting() == Mode::kAlways; }
 
 KLresult RecordCopyKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, KLdeviceptr src,
                           uint64_t n, const char* api) {

@@ -9,8 +9,14 @@
 // commands are a plain memcpy/memset and a shader only adds work, so they
 // stay.
 //
-// KEEL_VULKAN_COPY_KERNELS=1 uses the kernels on every device, =0 never;
-// unset (or "auto") uses them on GPUs, not on CPU devices. The kernels need
+// Fills are different: on the H100 vkCmdFillBuffer is the faster of the two
+// (256 MiB, each alone in its process: 2333-2423 GB/s against 1970 for
+// keel_fill_vec4; keel-bench and keel-bandwidth-probe, docs/performance.md),
+// so fills keep the transfer command unless the kernels are forced.
+//
+// KEEL_VULKAN_COPY_KERNELS=1 uses the kernels for copies and fills on every
+// device (how the tests exercise them on lavapipe), =0 never; unset (or
+// "auto") uses them for copies on GPUs and never for fills. The kernels need
 // 4-byte-aligned addresses and sizes; other copies keep the transfer command.
 //
 // Two unit sizes: keel_copy_words/keel_fill_words move one 32-bit word per
@@ -39,8 +45,9 @@ namespace vk {
 
 class Context;
 
-// Whether device copies and fills in this context go through the kernels.
+// Whether device copies, and fills, in this context go through the kernels.
 bool UseCopyKernels(const Context& c);
+bool UseFillKernels(const Context& c);
 
 // Records the copy of n bytes from src to dst (device addresses; both and n
 // multiples of 4; the ranges do not overlap) into rec's stream: word head,

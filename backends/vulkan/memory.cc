@@ -188,7 +188,7 @@ KLresult EnqueueMemset(Stream* s, KLdeviceptr dst, uint32_t pattern, size_t byte
   }
   Stream::Recording rec(s, api);
   if (a4 < b4) {
-    if (UseCopyKernels(*c)) {
+    if (UseFillKernels(*c)) {
       r = RecordFillKernel(rec, c, dst - a + a4, pattern, b4 - a4, api);
     } else {
       VkCommandBuffer cmd = VK_NULL_HANDLE;

@@ -5,7 +5,8 @@
 #       carry=[".gl", ".gpubin"])
 # Each line of the list is `label | VAR=value ... | keel-bench arguments`
 # (# starts a comment). Every experiment is its own process, with its
-# output in $OUT/<label>.txt (and .json); the table rows and errors are echoed. A line
+# output in $OUT/<label>.txt (and .json), packed into $OUT/experiments.tgz
+# at the end; the table rows and errors are echoed. A line
 # whose arguments begin with `--child` prints the child's output instead
 # (with KEEL_LOG=debug KEEL_LOG_TIME=1 in its variables, the start-up steps).
 set -u
@@ -38,3 +39,5 @@ while IFS='|' read -r label vars args; do
   esac
 done <"$list"
 echo "== done in $(( $(date +%s) - start ))s"
+# The device tool returns a limited number of files: one archive.
+(cd "$OUT" && tar czf experiments.tgz --remove-files -- *.txt *.json 2>/dev/null)
