@@ -9,10 +9,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 B=${1:-build/release}
 cmake --build "$B" --target keel keel_cuda keel_vulkan keel-conformance keel-bench keel-info \
-  keel-launch-overhead keel-bandwidth-probe >/dev/null
+  keel-launch-overhead keel-bandwidth-probe vector_add streams_overlap >/dev/null
 rm -rf .gpubin
 mkdir -p .gpubin/bin .gpubin/lib .gpubin/kernels
 cp -a "$B"/bin/{keel-conformance,keel-bench,keel-launch-overhead,keel-bandwidth-probe,keel-info,bench_kernels} .gpubin/bin/
+cp -a "$B"/bin/{vector_add,streams_overlap,kernels} .gpubin/bin/  # samples and their bundles
 cp -a "$B"/lib/libkeel.so* "$B"/lib/keel .gpubin/lib/
 rm -f .gpubin/lib/keel/libkeel_level_zero.so
 cp -a "$B"/null_cuda .gpubin/null_cuda

@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# One device call that verifies a packed build (scripts/gpu/pack.sh) end to
+# end, for when device time allows a single run:
+#   run(command="scripts/gpu/final.sh", carry=[".gl", ".gpubin"], timeout_s=600)
+# 1. the experiment list $EXPERIMENTS (scripts/gpu/experiments.sh), if set;
+# 2. the whole conformance suite of both backends, the two in parallel
+#    (separate processes and contexts; they check results, not timings);
+# 3. the whole keel-bench table, alone on the machine;
+# 4. the vector_add sample on the default backend and streams_overlap on
+#    each backend (Vulkan with 4 queues and with 1).
+# Logs in $OUT: info.txt, conf-{vulkan,cuda}.txt, bench.{txt,json},
+# samples.txt, experiments.tgz.
+set -u
+cd "$(dirname "$0")/../.."
+G=$PWD/.gpubin
+OUT=${OUT:-$PWD/build/gpu-final-out}
+mkdir -p "$OUT"
+start=$(date +%s)
+stamp() { echo "[$(( $(date +%s) - start ))s] $*"; }
+if [ -n "${EXPERIMENTS:-}" ]; then
+  OUT=$OUT scripts/gpu/experiments.sh "$EXPERIMENTS" | grep -v "^keel: " | tail -60
+  stamp experiments
+fi
+if compgen -G ".gl/*.deb" >/dev/null; then
+  for f in .gl/*.deb; do dpkg -x "$f" /; done
+  ldconfig
+fi
+export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
+export LD_LIBRARY_PATH=$G/lib KEEL_BACKEND_PATH=$G/lib/keel KEEL_CONFORMANCE_KERNEL_DIR=$G/kernels
+{ date -u; cat "$G/commit.txt"
+  nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv
+  "$G/bin/keel-info"; } >"$OUT/info.txt" 2>&1
+head -4 "$OUT/info.txt"
+for b in vulkan cuda; do
+  ( KEEL_BACKENDS=$b timeout "${CONF_TIMEOUT:-260}" "$G/bin/keel-conformance" --backend $b \
+      >"$OUT/conf-$b.txt" 2>&1; echo "rc=$?" >>"$OUT/conf-$b.txt" ) &
+done
+wait
+stamp conformance
+for b in vulkan cuda; do
+  echo "-- $b"; grep -E "^Total|^Verdict|passed,|^rc=|^Wall" "$OUT/conf-$b.txt"
+  grep -E -A7 "^\[ *[0-9]+/[0-9]+\] (Fail|Crash|Timeout)" "$OUT/conf-$b.txt" | head -30
+done
+timeout "${BENCH_TIMEOUT:-220}" "$G/bin/keel-bench" --json "$OUT/bench.json" >"$OUT/bench.txt" 2>&1
+echo "bench rc=$?" >>"$OUT/bench.txt"
+stamp bench
+grep -E "^\| |rc=|ERROR" "$OUT/bench.txt" | head -110
+export KEEL_SAMPLE_KERNEL_DIR=$G/bin/kernels
+{ echo "== vector_add (default backend)"; timeout 30 "$G/bin/vector_add"
+  for q in 4 1; do echo "== streams_overlap vulkan, KEEL_VULKAN_QUEUES=$q"
+    KEEL_BACKENDS=vulkan KEEL_VULKAN_QUEUES=$q timeout 30 "$G/bin/streams_overlap"; done
+  echo "== streams_overlap cuda"; KEEL_BACKENDS=cuda timeout 30 "$G/bin/streams_overlap"
+} >"$OUT/samples.txt" 2>&1
+cat "$OUT/samples.txt" | tail -30
+stamp done
