@@ -150,7 +150,7 @@ KLresult Stream::Recording::Finish() {
     uint64_t done = 0;
     if (s->open_commands_ >= kMaxBatchCommands) {
       result = s->FlushLocked(api_);
-    } else if (s->open_has_work_ && EagerSubmit() && s->CaughtUpLocked(&done)) {
+    } else if (EagerSubmit() && s->CaughtUpLocked(&done)) {
       // The stream's earlier work is done: submitting now keeps the GPU busy;
       // while it is busy, commands accumulate and go in one submit.
       s->RetireLocked(done);
@@ -190,7 +190,6 @@ KLresult Stream::BeginLocked(const char* api, bool touches_memory, VkCommandBuff
     open_ = buffer;
     open_commands_ = 0;
     needs_barrier_ = false;
-    open_has_work_ = false;
     bound_pipeline_ = VK_NULL_HANDLE;  // a new buffer starts with no state
   }
   if (touches_memory) {
@@ -206,7 +205,6 @@ KLresult Stream::BeginLocked(const char* api, bool touches_memory, VkCommandBuff
       fn.vkCmdPipelineBarrier(open_, stages, stages, 0, 1, &barrier, 0, nullptr, 0, nullptr);
     }
     needs_barrier_ = true;
-    open_has_work_ = true;
   }
   ++open_commands_;
   *cmd = open_;

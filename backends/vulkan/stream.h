@@ -6,11 +6,12 @@
 // A batch is submitted ("flushed") when the stream is synchronized or
 // queried, someone waits for an event recorded in it (event query,
 // synchronize, elapsed time, another stream's wait), a host step follows, it
-// reaches kMaxBatchCommands, or the batch holds work (a launch, copy or
-// fill) and the stream's earlier work has finished (then waiting would only
-// leave the GPU idle). A batch of event records alone (timestamps) is not
-// submitted that way: nothing in it is worth starting early, and whoever
-// waits for the event submits it.
+// reaches kMaxBatchCommands, or the stream's earlier work has finished (then
+// waiting would only leave the GPU idle). Recording an event does not submit
+// by itself, but an event recorded on an idle stream goes out by that last
+// rule like any command: its timestamp must be taken when the stream reaches
+// it, not when someone later waits for it (klEventElapsedTime around work on
+// other streams would measure nothing; conformance Event.ElapsedTimeCovers...).
 // Each submit signals the next value of the stream's timeline and waits for
 // the previous one, so batches run in order even when several streams share a
 // queue.
@@ -163,7 +164,6 @@ class Stream : public keel::Object {
   VkCommandBuffer open_ = VK_NULL_HANDLE;  // the open batch
   uint32_t open_commands_ = 0;
   bool needs_barrier_ = false;
-  bool open_has_work_ = false;  // open_ holds a command that touches memory
   VkPipeline bound_pipeline_ = VK_NULL_HANDLE;  // in open_
   uint32_t unpolled_ = 0;  // recordings finished since the last completion poll
   std::chrono::steady_clock::time_point last_poll_{};

@@ -94,6 +94,36 @@ TEST_P(Event, ElapsedTimeNonNegativeMonotonic) {
   EXPECT_LT(t02, 60000.0f) << "implausible: over a minute";
 }
 
+// An event is timed when its stream reaches it, not when someone later waits
+// for it: start and stop on the idle NULL stream, around work on another
+// stream that the host synchronizes in between, span that work. (A backend
+// that left an event alone in an unsubmitted batch until klEventSynchronize
+// would write both timestamps together and report ~0 ms.)
+TEST_P(Event, ElapsedTimeCoversWorkOnOtherStreams) {
+  KC_REQUIRE_ATTRIBUTE(KL_DEVICE_ATTRIBUTE_TIMESTAMPS);
+  KC_BUSY(busy, 50);
+  KC_ALLOC(out, 4);
+  KC_STREAM(s, KL_STREAM_NON_BLOCKING);
+  KC_EVENT(start);
+  KC_EVENT(stop);
+  KC_EVENT(work_start);
+  KC_EVENT(work_end);
+  KC_ASSERT_OK(klCtxSynchronize());
+  KC_ASSERT_OK(klEventRecord(start, nullptr));
+  KC_ASSERT_OK(klEventRecord(work_start, s));
+  KC_ASSERT_OK(busy.Enqueue(s, out.get()));
+  KC_ASSERT_OK(klEventRecord(work_end, s));
+  KC_ASSERT_OK(klStreamSynchronize(s));
+  KC_ASSERT_OK(klEventRecord(stop, nullptr));
+  KC_ASSERT_OK(klEventSynchronize(stop));
+  float outer = -1, work = -1;
+  KC_ASSERT_OK(klEventElapsedTime(&work, work_start, work_end));
+  KC_ASSERT_OK(klEventElapsedTime(&outer, start, stop));
+  EXPECT_GT(work, 0.0f) << "a busy kernel took no time";
+  EXPECT_GE(outer, 0.9f * work) << "start/stop on the NULL stream (" << outer
+                                << " ms) do not span the work they enclose (" << work << " ms)";
+}
+
 TEST_P(Event, ElapsedTimeWithoutTimingFails) {
   KC_EVENT(timed);
   KC_EVENT(untimed, KL_EVENT_DISABLE_TIMING);
