@@ -11,7 +11,7 @@
 # (with KEEL_LOG=debug KEEL_LOG_TIME=1 in its variables, the start-up steps).
 set -u
 list=$(realpath "$1")
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 G=$PWD/.gpubin
 OUT=${OUT:-$PWD/build/gpu-experiments-out}
 mkdir -p "$OUT"

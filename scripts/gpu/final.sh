@@ -13,7 +13,7 @@
 # Logs in $OUT: info.txt, conf-{vulkan,cuda}.txt, bench.{txt,json},
 # samples.txt, experiments.tgz.
 set -u
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 G=$PWD/.gpubin
 OUT=${OUT:-$PWD/build/gpu-final-out}
 mkdir -p "$OUT"
@@ -58,5 +58,5 @@ export KEEL_SAMPLE_KERNEL_DIR=$G/bin/kernels
     KEEL_BACKENDS=vulkan KEEL_VULKAN_QUEUES=$q timeout 30 "$G/bin/streams_overlap"; done
   echo "== streams_overlap cuda"; KEEL_BACKENDS=cuda timeout 30 "$G/bin/streams_overlap"
 } >"$OUT/samples.txt" 2>&1
-cat "$OUT/samples.txt" | tail -30
-stamp done
+tail -30 "$OUT/samples.txt"
+stamp finished
