@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <thread>
+#include <cstdlib>
 #include <cstring>
 
 #include <keel/keel_vulkan.h>
@@ -220,15 +221,35 @@ void Context::DestroyObjects() {
   }
 }
 
+namespace {
+
+// How long a KL_CTX_SCHED_AUTO wait polls on a GPU before it sleeps in
+// vkWaitSemaphores: 2 ms, or KEEL_VULKAN_AUTO_POLL_US (0 to 10 s).
+std::chrono::microseconds AutoPollWindow() {
+  static const std::chrono::microseconds window = [] {
+    const std::chrono::microseconds fallback{2000};
+    const char* env = std::getenv("KEEL_VULKAN_AUTO_POLL_US");
+    if (env == nullptr || *env == '\0') return fallback;
+    char* end = nullptr;
+    const unsigned long long us = std::strtoull(env, &end, 10);
+    if (*end != '\0' || *env < '0' || *env > '9' || us > 10000000ull) {
+      Log(KL_LOG_WARN, "ignoring KEEL_VULKAN_AUTO_POLL_US=\"%s\" (want 0 to 10000000)", env);
+      return fallback;
+    }
+    return std::chrono::microseconds(us);
+  }();
+  return window;
+}
+
+}  // namespace
+
 VkResult Context::Wait(const Timeline& timeline, uint64_t value, bool blocking) const {
   const unsigned sched = flags_ & KL_CTX_SCHED_MASK;
   const bool cpu_device = device_->properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
   bool poll = !blocking && (sched == KL_CTX_SCHED_SPIN || sched == KL_CTX_SCHED_YIELD ||
                             (sched == KL_CTX_SCHED_AUTO && !cpu_device));
   if (poll) {
-    // AUTO polls for at most this long before sleeping.
-    constexpr auto kAutoPoll = std::chrono::milliseconds(2);
-    const auto deadline = std::chrono::steady_clock::now() + kAutoPoll;
+    const auto deadline = std::chrono::steady_clock::now() + AutoPollWindow();
     for (uint32_t i = 0;; ++i) {
       VkResult r = VK_SUCCESS;
       uint64_t done = timeline.Completed(&r);
