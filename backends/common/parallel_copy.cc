@@ -29,6 +29,12 @@ constexpr size_t kMinPiece = 64 * kKiB;
 // between them (the driver calls of the chunk before).
 constexpr auto kSpin = std::chrono::microseconds(200);
 
+// One piece of a job, with streaming or cached stores.
+void CopyBytes(void* dst, const void* src, size_t bytes, bool streaming) {
+  if (streaming) StreamingCopy(dst, src, bytes);
+  else std::memcpy(dst, src, bytes);
+}
+
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
   __builtin_ia32_pause();
@@ -214,16 +220,14 @@ void CopyPool::RunPieces(uint64_t gen) {
       n = std::min(piece_, bytes_ - offset);
       streaming = streaming_;
     }
-    if (streaming) StreamingCopy(d, s, n);
-    else std::memcpy(d, s, n);
+    CopyBytes(d, s, n, streaming);
     done_.fetch_add(1, std::memory_order_release);
   }
 }
 
 void CopyPool::Copy(void* dst, const void* src, size_t bytes, bool streaming) {
   if (workers_.empty() || bytes < 2 * kMinPiece) {
-    if (streaming) StreamingCopy(dst, src, bytes);
-    else std::memcpy(dst, src, bytes);
+    CopyBytes(dst, src, bytes, streaming);
     return;
   }
   std::lock_guard<std::mutex> call(call_mutex_);

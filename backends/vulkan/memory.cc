@@ -151,8 +151,9 @@ KLresult EnqueueDtoD(Stream* s, KLdeviceptr dst_addr, const BufferRange& dst, KL
 
 // memset: the 4-byte-aligned middle with vkCmdFillBuffer (or the fill
 // kernel, copy_kernels.h), the partial words at either end with the built-in
-// kernel keel_fill_edges. `pattern` is the value of one aligned 32-bit word (it is the same for every word: 8- and 16-bit values
-// are replicated, and a 16-bit fill starts 2-byte aligned).
+// kernel keel_fill_edges. `pattern` is the value of one aligned 32-bit word
+// (it is the same for every word: 8- and 16-bit values are replicated, and a
+// 16-bit fill starts 2-byte aligned).
 KLresult EnqueueMemset(Stream* s, KLdeviceptr dst, uint32_t pattern, size_t bytes,
                        const char* api) {
   Context* c = s->context();

@@ -11,7 +11,8 @@
 // by itself, but an event recorded on an idle stream goes out by that last
 // rule like any command: its timestamp must be taken when the stream reaches
 // it, not when someone later waits for it (klEventElapsedTime around work on
-// other streams would measure nothing; conformance Event.ElapsedTimeCovers...).
+// other streams would measure nothing; conformance
+// Event.ElapsedTimeCoversWorkOnOtherStreams).
 // Each submit signals the next value of the stream's timeline and waits for
 // the previous one, so batches run in order even when several streams share a
 // queue.

@@ -8,16 +8,11 @@
 #   VK_TIMEOUT, CUDA_TIMEOUT, BENCH_TIMEOUT  seconds per step (80, 30, 140)
 # Logs go to $OUT: info.txt, conf-vulkan.txt, conf-cuda.txt, bench.txt/json.
 set -u
-cd "$(dirname "$0")/../.."
-G=$PWD/.gpubin
-OUT=${OUT:-$PWD/build/gpu-carried-out}
-mkdir -p "$OUT"
-if compgen -G ".gl/*.deb" >/dev/null; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
-export LD_LIBRARY_PATH=$G/lib KEEL_BACKEND_PATH=$G/lib/keel KEEL_CONFORMANCE_KERNEL_DIR=$G/kernels
+cd "$(dirname "$0")/../.." || exit 1
+OUT_DEFAULT=build/gpu-carried-out
+# shellcheck source=scripts/gpu/packed_env.sh
+source scripts/gpu/packed_env.sh
+export KEEL_CONFORMANCE_KERNEL_DIR=$G/kernels
 start=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - start ))s] $*"; }
 { date -u; cat "$G/commit.txt"

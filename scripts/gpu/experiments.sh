@@ -12,15 +12,9 @@
 set -u
 list=$(realpath "$1")
 cd "$(dirname "$0")/../.." || exit 1
-G=$PWD/.gpubin
-OUT=${OUT:-$PWD/build/gpu-experiments-out}
-mkdir -p "$OUT"
-if compgen -G ".gl/*.deb" >/dev/null; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
-export LD_LIBRARY_PATH=$G/lib KEEL_BACKEND_PATH=$G/lib/keel
+OUT_DEFAULT=build/gpu-experiments-out
+# shellcheck source=scripts/gpu/packed_env.sh
+source scripts/gpu/packed_env.sh
 start=$(date +%s)
 { date -u; cat "$G/commit.txt"
   nvidia-smi --query-gpu=name,driver_version --format=csv,noheader; } | tee "$OUT/info.txt"

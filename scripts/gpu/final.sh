@@ -14,21 +14,16 @@
 # samples.txt, experiments.tgz.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-G=$PWD/.gpubin
-OUT=${OUT:-$PWD/build/gpu-final-out}
-mkdir -p "$OUT"
+OUT_DEFAULT=build/gpu-final-out
+# shellcheck source=scripts/gpu/packed_env.sh
+source scripts/gpu/packed_env.sh
 start=$(date +%s)
 stamp() { echo "[$(( $(date +%s) - start ))s] $*"; }
 if [ -n "${EXPERIMENTS:-}" ]; then
   OUT=$OUT scripts/gpu/experiments.sh "$EXPERIMENTS" | grep -v "^keel: " | tail -60
   stamp experiments
 fi
-if compgen -G ".gl/*.deb" >/dev/null; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
-export LD_LIBRARY_PATH=$G/lib KEEL_BACKEND_PATH=$G/lib/keel KEEL_CONFORMANCE_KERNEL_DIR=$G/kernels
+export KEEL_CONFORMANCE_KERNEL_DIR=$G/kernels
 { date -u; cat "$G/commit.txt"
   nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv
   "$G/bin/keel-info"; } >"$OUT/info.txt" 2>&1

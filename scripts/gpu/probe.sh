@@ -7,15 +7,9 @@
 # Output goes to stdout and to $OUT/probe-<backend>.txt.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
-G=$PWD/.gpubin
-OUT=${OUT:-$PWD/build/gpu-probe-out}
-mkdir -p "$OUT"
-if compgen -G ".gl/*.deb" >/dev/null; then
-  for f in .gl/*.deb; do dpkg -x "$f" /; done
-  ldconfig
-fi
-export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
-export LD_LIBRARY_PATH=$G/lib KEEL_BACKEND_PATH=$G/lib/keel
+OUT_DEFAULT=build/gpu-probe-out
+# shellcheck source=scripts/gpu/packed_env.sh
+source scripts/gpu/packed_env.sh
 head -2 "$G/commit.txt"
 for b in ${PROBE_BACKENDS:-vulkan cuda}; do
   KEEL_BACKENDS=$b timeout 60 "$G/bin/keel-bandwidth-probe" --backend "$b" \
