@@ -10,7 +10,18 @@
 // tell whether the slow state sticks to memory allocated afterwards or to
 // the whole process, and what triggers it.
 //
+// keel-bench has two Vulkan devices in its process (raw's and Keel's); the
+// probe can have two too: `--contexts 2` creates a second Keel context (its
+// own VkDevice) and `--traffic-on 1,2` says in which contexts the host copies
+// of step 2 and the allocations of step 7 run. Buffers A1/B1, the ones
+// measured, always belong to context 1.
+//
 //   keel-bandwidth-probe --backend vulkan|cuda [--size MiB] [--steps 1,2,...]
+//                        [--contexts 1|2] [--traffic-on 1|2|1,2]
+//
+// Steps: 1 fresh buffers; 2 pinned host copies; 7 alloc + free of SIZE, 20
+// times; 3 new buffers; 4 pinned buffer freed; 5 pageable copies; 6 free all
+// but A1/B1; 8 destroy the second context. They run in that order.
 //
 // Prints `probe: <backend> <step> dtod <GB/s> memset <GB/s>` per measurement
 // (median of 5). Exit 0 done, 1 a Keel call failed, 77 no such device.
@@ -43,8 +54,8 @@ void Check(KLresult r, const char* call) {
 #define KL(call) Check((call), #call)
 
 // A progress line, printed before the work it names.
-void Say(const char* what) {
-  std::printf("probe: %s %s\n", g_backend.c_str(), what);
+void Say(const std::string& what) {
+  std::printf("probe: %s %s\n", g_backend.c_str(), what.c_str());
   std::fflush(stdout);
 }
 
@@ -154,31 +165,72 @@ void HostCopies(const char* kind, void* host, KLdeviceptr a) {
   std::fflush(stdout);
 }
 
+// Pinned host copies of step 2 in `ctx` (the current context is restored):
+// context 1 uses A1 and the caller's pinned buffer; any other context gets a
+// device and a pinned buffer of its own, freed afterwards.
+void HostCopiesIn(KLcontext ctx, bool first, void* pinned, KLdeviceptr a1) {
+  if (first) return HostCopies("pinned", pinned, a1);
+  KL(klCtxPushCurrent(ctx));
+  KLdeviceptr a = 0;
+  void* host = nullptr;
+  KL(klMemAlloc(&a, g_bytes));
+  KL(klMemHostAlloc(&host, g_bytes, 0));
+  std::memset(host, 0x3c, g_bytes);
+  HostCopies("pinned (context 2)", host, a);
+  KL(klMemFreeHost(host));
+  KL(klMemFree(a));
+  KL(klCtxPopCurrent(nullptr));
+}
+
+// 20 device allocations of the probe's size, each freed at once, in `ctx`.
+void AllocFree(KLcontext ctx) {
+  KL(klCtxPushCurrent(ctx));
+  for (int i = 0; i < 20; ++i) {
+    KLdeviceptr p = 0;
+    KL(klMemAlloc(&p, g_bytes));
+    KL(klMemFree(p));
+  }
+  KL(klCtxPopCurrent(nullptr));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   size_t mib = 256;
   std::string steps = "1,2,3,4,5,6";
+  int contexts = 1;
+  std::string traffic_on = "1";
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--backend" && i + 1 < argc) g_backend = argv[++i];
+    else if (arg == "--contexts" && i + 1 < argc) contexts = std::atoi(argv[++i]);
+    else if (arg == "--traffic-on" && i + 1 < argc) traffic_on = argv[++i];
     else if (arg == "--size" && i + 1 < argc) mib = std::strtoull(argv[++i], nullptr, 10);
     else if (arg == "--steps" && i + 1 < argc) steps = argv[++i];
     else g_backend.clear(), i = argc;
   }
-  if (g_backend.empty() || mib == 0) {
-    std::fprintf(stderr, "usage: %s --backend NAME [--size MiB (256)] [--steps 1,2,3,4,5,6]\n",
+  auto listed = [](const std::string& list, char item) {
+    return ("," + list + ",").find(std::string(",") + item + ",") != std::string::npos;
+  };
+  bool traffic_ok = listed(traffic_on, '1') || (contexts == 2 && listed(traffic_on, '2'));
+  if (g_backend.empty() || mib == 0 || contexts < 1 || contexts > 2 || !traffic_ok) {
+    std::fprintf(stderr,
+                 "usage: %s --backend NAME [--size MiB (256)] [--steps 1,2,3,4,5,6,7,8]\n"
+                 "          [--contexts 1|2 (1)] [--traffic-on 1|2|1,2 (1; 2 needs --contexts 2)]\n",
                  argv[0]);
     return 2;
   }
-  auto run = [&](char step) {
-    return ("," + steps + ",").find(std::string(",") + step + ",") != std::string::npos;
-  };
+  auto run = [&](char step) { return listed(steps, step); };
   g_bytes = mib << 20;
   setenv("KEEL_BACKENDS", g_backend.c_str(), 0);  // only this plugin in the process
   KLdevice dev = FindDevice(g_backend);
-  KLcontext ctx = nullptr;
+  KLcontext ctx = nullptr, ctx2 = nullptr;
   KL(klCtxCreate(&ctx, 0, dev));
+  if (contexts == 2) {
+    KL(klCtxCreate(&ctx2, 0, dev));  // current now; context 1 is made current again below
+    KL(klCtxSetCurrent(ctx));
+    Say("second context created (its own device); traffic on contexts " + traffic_on);
+  }
 
   Pair p1 = Alloc(), p2, p3, p4;  // A1/B1 exist in every run; the others per step
   void* pinned = nullptr;
@@ -187,11 +239,18 @@ int main(int argc, char** argv) {
     Measure("1.fresh.A1B1", p1);
   }
   if (run('2')) {
-    Say("step 2: klMemHostAlloc, 3x HtoD + 3x DtoH through A1");
+    Say("step 2: klMemHostAlloc, 3x HtoD + 3x DtoH, in each context of --traffic-on");
     KL(klMemHostAlloc(&pinned, g_bytes, 0));
     std::memset(pinned, 0x3c, g_bytes);
-    HostCopies("pinned", pinned, p1.a);
+    if (listed(traffic_on, '1')) HostCopiesIn(ctx, true, pinned, p1.a);
+    if (ctx2 && listed(traffic_on, '2')) HostCopiesIn(ctx2, false, nullptr, 0);
     Measure("2.after-pinned.old.A1B1", p1);
+  }
+  if (run('7')) {
+    Say("step 7: 20x alloc + free, in each context of --traffic-on");
+    if (listed(traffic_on, '1')) AllocFree(ctx);
+    if (ctx2 && listed(traffic_on, '2')) AllocFree(ctx2);
+    Measure("7.after-alloc-free.A1B1", p1);
   }
   if (run('3')) {
     Say("step 3: new buffers A2/B2 after the pinned copies");
@@ -223,9 +282,17 @@ int main(int argc, char** argv) {
     pinned = nullptr;
     Measure("6.alone.A1B1", p1);
   }
+  if (run('8') && ctx2) {
+    Say("step 8: destroy the second context");
+    KL(klCtxDestroy(ctx2));
+    ctx2 = nullptr;
+    KL(klCtxSetCurrent(ctx));
+    Measure("8.second-destroyed.A1B1", p1);
+  }
   for (Pair* p : {&p1, &p2, &p3, &p4})
     if (p->a) Free(*p);
   KL(klMemFreeHost(pinned));
+  if (ctx2) KL(klCtxDestroy(ctx2));
   KL(klCtxDestroy(ctx));
   Say("done");
   return 0;

@@ -9,6 +9,8 @@
 # at the end; the table rows and errors are echoed. A line
 # whose arguments begin with `--child` prints the child's output instead
 # (with KEEL_LOG=debug KEEL_LOG_TIME=1 in its variables, the start-up steps).
+# A line whose arguments begin with `probe` runs keel-bandwidth-probe with
+# the rest of them instead of keel-bench.
 set -u
 list=$(realpath "$1")
 cd "$(dirname "$0")/../.." || exit 1
@@ -21,13 +23,18 @@ start=$(date +%s)
 while IFS='|' read -r label vars args; do
   label=$(echo "$label" | xargs)
   [ -z "$label" ] || [ "${label:0:1}" = "#" ] && continue
-  echo "== [$(( $(date +%s) - start ))s] $label: ${vars} keel-bench ${args}"
+  program=keel-bench
   json=(--json "$OUT/$label.json")
-  case "$args" in *--child*) json=() ;; esac
-  # shellcheck disable=SC2086
-  env $vars timeout 120 "$G/bin/keel-bench" $args "${json[@]}" >"$OUT/$label.txt" 2>&1
-  echo "rc=$?" >>"$OUT/$label.txt"
   case "$args" in
+    *--child*) json=() ;;
+    " probe "*) program=keel-bandwidth-probe; args=${args# probe }; json=() ;;
+  esac
+  echo "== [$(( $(date +%s) - start ))s] $label: ${vars} $program ${args}"
+  # shellcheck disable=SC2086
+  env $vars timeout 120 "$G/bin/$program" $args "${json[@]}" >"$OUT/$label.txt" 2>&1
+  echo "rc=$?" >>"$OUT/$label.txt"
+  case "$program $args" in
+    keel-bandwidth-probe*) grep -E "^probe: .*(dtod|copies done|FAILED|not usable|no )|rc=" "$OUT/$label.txt" ;;
     *--child*) grep -E "KEEL_BENCH_CHILD|keel: \+|rc=" "$OUT/$label.txt" | grep -v "candidate\|searching\|never opened" | head -30 ;;
     *) grep -E "^\| [a-z]|rc=[^0]|ERROR|rror:" "$OUT/$label.txt" | grep -v "^| figure" | head -40 ;;
   esac
