@@ -1,6 +1,7 @@
 #include "vulkan/context.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <thread>
 #include <cstdlib>
@@ -8,9 +9,11 @@
 
 #include <keel/keel_vulkan.h>
 
+#include "common/parallel_copy.h"
 #include "common/services.h"
 #include "vulkan/builtin_kernels.h"
 #include "vulkan/event.h"
+#include "vulkan/host_wait.h"
 #include "vulkan/host_worker.h"
 #include "vulkan/memory.h"
 #include "vulkan/module.h"
@@ -223,43 +226,49 @@ void Context::DestroyObjects() {
 
 namespace {
 
-// How long a KL_CTX_SCHED_AUTO wait polls on a GPU before it sleeps in
-// vkWaitSemaphores: 2 ms, or KEEL_VULKAN_AUTO_POLL_US (0 to 10 s).
-std::chrono::microseconds AutoPollWindow() {
-  static const std::chrono::microseconds window = [] {
-    const std::chrono::microseconds fallback{2000};
+// KEEL_VULKAN_AUTO_POLL_US, read once (host_wait.h).
+std::chrono::microseconds AutoPollSetting() {
+  static const std::chrono::microseconds setting = [] {
     const char* env = std::getenv("KEEL_VULKAN_AUTO_POLL_US");
-    if (env == nullptr || *env == '\0') return fallback;
-    char* end = nullptr;
-    const unsigned long long us = std::strtoull(env, &end, 10);
-    if (*end != '\0' || *env < '0' || *env > '9' || us > 10000000ull) {
+    bool invalid = false;
+    std::chrono::microseconds us = ParseAutoPollSetting(env, &invalid);
+    if (invalid)
       Log(KL_LOG_WARN, "ignoring KEEL_VULKAN_AUTO_POLL_US=\"%s\" (want 0 to 10000000)", env);
-      return fallback;
-    }
-    return std::chrono::microseconds(us);
+    return us;
   }();
-  return window;
+  return setting;
 }
+
+// Threads of the process polling in Context::Wait right now.
+std::atomic<int> g_polling_threads{0};
+
+struct PollingThread {
+  PollingThread() { count = g_polling_threads.fetch_add(1, std::memory_order_relaxed) + 1; }
+  ~PollingThread() { g_polling_threads.fetch_sub(1, std::memory_order_relaxed); }
+  int count;  // including this one
+};
 
 }  // namespace
 
 VkResult Context::Wait(const Timeline& timeline, uint64_t value, bool blocking) const {
-  const unsigned sched = flags_ & KL_CTX_SCHED_MASK;
   const bool cpu_device = device_->properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
-  bool poll = !blocking && (sched == KL_CTX_SCHED_SPIN || sched == KL_CTX_SCHED_YIELD ||
-                            (sched == KL_CTX_SCHED_AUTO && !cpu_device));
-  if (poll) {
-    const auto deadline = std::chrono::steady_clock::now() + AutoPollWindow();
-    for (uint32_t i = 0;; ++i) {
-      VkResult r = VK_SUCCESS;
-      uint64_t done = timeline.Completed(&r);
-      if (r != VK_SUCCESS) return r;
-      if (done >= value) return VK_SUCCESS;
-      if (sched == KL_CTX_SCHED_SPIN) continue;
-      std::this_thread::yield();
-      if (sched == KL_CTX_SCHED_AUTO && (i & 63) == 63 &&
-          std::chrono::steady_clock::now() > deadline)
-        break;
+  if (!blocking) {
+    PollingThread polling;  // counted while it decides and polls
+    static const int cpus = UsableCpus();
+    const HostWaitPlan plan =
+        PlanHostWait(flags_, cpu_device, blocking, AutoPollSetting(), polling.count, cpus);
+    if (plan.poll) {
+      const bool bounded = plan.poll_limit != kPollUntilDone;
+      const auto deadline = std::chrono::steady_clock::now() +
+                            (bounded ? plan.poll_limit : std::chrono::microseconds{0});
+      for (uint32_t i = 0;; ++i) {
+        VkResult r = VK_SUCCESS;
+        uint64_t done = timeline.Completed(&r);
+        if (r != VK_SUCCESS) return r;
+        if (done >= value) return VK_SUCCESS;
+        if (plan.yield) std::this_thread::yield();
+        if (bounded && (i & 63) == 63 && std::chrono::steady_clock::now() > deadline) break;
+      }
     }
   }
   return timeline.Wait(value);

@@ -112,10 +112,10 @@ class Context : public keel::Object {
   // Blocks the calling thread until `timeline` reaches `value`, as the
   // context's scheduling flags say: KL_CTX_SCHED_SPIN polls, _YIELD polls
   // yielding the thread, _BLOCKING_SYNC (or `blocking`) sleeps in
-  // vkWaitSemaphores, _AUTO polls for a short while on GPUs (drivers can be
-  // slow to wake a sleeping waiter: short work then costs more in the wake-up
-  // than on the device) and then sleeps; on CPU devices it sleeps at once,
-  // leaving the cores to the driver's threads.
+  // vkWaitSemaphores, _AUTO polls yielding on GPUs while the process has
+  // CPUs to spare (drivers are slow to wake a sleeping waiter) and sleeps at
+  // once on CPU devices, leaving the cores to the driver's threads
+  // (host_wait.h has the policy).
   VkResult Wait(const Timeline& timeline, uint64_t value, bool blocking = false) const;
 
   // Errors of asynchronous work (device lost in a wait or submit) stick to

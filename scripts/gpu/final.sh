@@ -3,7 +3,8 @@
 # end, for when device time allows a single run:
 #   run(command="scripts/gpu/final.sh", carry=[".gl", ".gpubin"], timeout_s=600)
 # 1. the experiment list $EXPERIMENTS (scripts/gpu/experiments.sh), if set;
-# 2. the whole conformance suite of both backends, one after the other
+# 2. the whole conformance suite of each backend in $SUITES (default
+#    "vulkan cuda"), one after the other
 #    (CONF_PARALLEL=1 runs them at once, about 140 s faster, but then
 #    Context.Create100NoLeak, which compares the device's free memory,
 #    sees the other suite's allocations and fails);
@@ -33,13 +34,14 @@ suite() {
     >"$OUT/conf-$1.txt" 2>&1
   echo "rc=$?" >>"$OUT/conf-$1.txt"
 }
+SUITES=${SUITES:-vulkan cuda}
 if [ "${CONF_PARALLEL:-0}" = 1 ]; then
-  suite vulkan & suite cuda & wait
+  for b in $SUITES; do suite "$b" & done; wait
 else
-  suite vulkan; suite cuda
+  for b in $SUITES; do suite "$b"; done
 fi
 stamp conformance
-for b in vulkan cuda; do
+for b in $SUITES; do
   echo "-- $b"; grep -E "^Total|^Verdict|passed,|^rc=|^Wall" "$OUT/conf-$b.txt"
   grep -E -A7 "^\[ *[0-9]+/[0-9]+\] (Fail|Crash|Timeout)" "$OUT/conf-$b.txt" | head -30
 done

@@ -1,0 +1,47 @@
+#include "vulkan/host_wait.h"
+
+#include <cstdlib>
+
+#include <keel/keel.h>
+
+namespace keel {
+namespace vk {
+
+HostWaitPlan PlanHostWait(unsigned sched, bool cpu_device, bool blocking,
+                          std::chrono::microseconds auto_poll_setting, int polling_threads,
+                          int cpus) {
+  HostWaitPlan plan;
+  if (blocking) return plan;
+  switch (sched & KL_CTX_SCHED_MASK) {
+    case KL_CTX_SCHED_SPIN:
+      plan.poll = true;
+      return plan;
+    case KL_CTX_SCHED_YIELD:
+      plan.poll = plan.yield = true;
+      return plan;
+    case KL_CTX_SCHED_AUTO:
+      if (cpu_device) return plan;
+      plan.poll = plan.yield = true;
+      plan.poll_limit = auto_poll_setting;
+      if (plan.poll_limit == kPollUntilDone && polling_threads > cpus)
+        plan.poll_limit = kAutoPollWhenCrowded;
+      return plan;
+    default:  // KL_CTX_SCHED_BLOCKING_SYNC
+      return plan;
+  }
+}
+
+std::chrono::microseconds ParseAutoPollSetting(const char* value, bool* invalid) {
+  if (invalid) *invalid = false;
+  if (value == nullptr || *value == '\0') return kPollUntilDone;
+  char* end = nullptr;
+  const unsigned long long us = std::strtoull(value, &end, 10);
+  if (*end != '\0' || *value < '0' || *value > '9' || us > 10000000ull) {
+    if (invalid) *invalid = true;
+    return kPollUntilDone;
+  }
+  return std::chrono::microseconds(us);
+}
+
+}  // namespace vk
+}  // namespace keel
