@@ -8,9 +8,7 @@
 #endif
 
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -72,21 +70,6 @@ void WarnInvalidSetting(const char* name, const char* value) {
 
 int DefaultCopyThreads(int cpus) { return std::clamp(cpus * 3 / 4, 1, 12); }
 
-bool ParseByteCount(const char* text, size_t* out) {
-  if (text == nullptr || *text < '0' || *text > '9') return false;
-  char* end = nullptr;
-  errno = 0;
-  unsigned long long v = std::strtoull(text, &end, 10);
-  if (errno == ERANGE) return false;
-  size_t unit = 1;
-  if (std::strcmp(end, "K") == 0 || std::strcmp(end, "KiB") == 0) unit = kKiB;
-  else if (std::strcmp(end, "M") == 0 || std::strcmp(end, "MiB") == 0) unit = kMiB;
-  else if (*end != '\0') return false;
-  if (v > SIZE_MAX / unit) return false;
-  *out = static_cast<size_t>(v) * unit;
-  return true;
-}
-
 void ParseHostCopySettings(const char* prefix, GetenvFn get, WarnSettingFn warn, HostCopySettings* s) {
   auto bad = [&](const std::string& name, const char* value) {
     if (warn != nullptr) warn(name.c_str(), value);
@@ -106,16 +89,16 @@ void ParseHostCopySettings(const char* prefix, GetenvFn get, WarnSettingFn warn,
   }
   name = p + "_STAGING_THREADS";
   if (const char* v = get(name.c_str())) {
-    int n = std::atoi(v);
-    if (n >= 1 && n <= kMaxCopyThreads) s->threads = n;
+    uint64_t n = 0;
+    if (ParseUnsigned(v, 1, kMaxCopyThreads, &n)) s->threads = static_cast<int>(n);
     else bad(name, v);
   }
   name = p + "_STAGING_STREAMING";
   if (const char* v = get(name.c_str())) {
-    if (std::strcmp(v, "auto") == 0) s->streaming = StreamingStores::kAuto;
-    else if (std::strcmp(v, "0") == 0) s->streaming = StreamingStores::kNever;
-    else if (std::strcmp(v, "1") == 0) s->streaming = StreamingStores::kAlways;
-    else bad(name, v);
+    TriState t = TriState::kAuto;
+    if (!ParseTriState(v, &t)) bad(name, v);
+    else if (t == TriState::kAuto) s->streaming = StreamingStores::kAuto;
+    else s->streaming = t == TriState::kOn ? StreamingStores::kAlways : StreamingStores::kNever;
   }
 }
 

@@ -23,6 +23,8 @@
 #include <thread>
 #include <vector>
 
+#include "common/settings.h"  // the parsers of the settings below (ParseByteCount)
+
 namespace keel {
 
 constexpr int kMaxCopyThreads = 32;
@@ -78,9 +80,6 @@ int UsableCpus();
 // (docs/backends/cuda.md); 12 is the most measured, and more threads add
 // wake-up cost per chunk.
 int DefaultCopyThreads(int cpus);
-
-// "8M", "8MiB", "65536", "64K" -> bytes; false for anything else.
-bool ParseByteCount(const char* text, size_t* out);
 
 // The chunk size for a staged copy of `bytes`: at most `max_chunk`, and
 // small enough that the copy has at least four chunks to overlap (memcpy of

@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 
 #include "common/services.h"
+#include "common/settings.h"
 #include "vulkan/builtin_kernels.h"
 #include "vulkan/context.h"
 #include "vulkan/device.h"
@@ -26,15 +26,13 @@ constexpr uint64_t kVec4Bytes = 16;
 // access chains.
 constexpr uint64_t kMaxBytesPerDispatch = uint64_t{1} << 30;
 
-enum class Mode { kAuto, kAlways, kNever };
-
-Mode ModeFromEnvironment() {
+// KEEL_VULKAN_COPY_KERNELS: auto (also unset or empty), 0 (never) or 1 (always).
+TriState ModeFromEnvironment() {
   const char* env = std::getenv("KEEL_VULKAN_COPY_KERNELS");
-  if (env == nullptr || std::strcmp(env, "auto") == 0 || *env == '\0') return Mode::kAuto;
-  if (std::strcmp(env, "1") == 0) return Mode::kAlways;
-  if (std::strcmp(env, "0") == 0) return Mode::kNever;
-  Log(KL_LOG_WARN, "ignoring KEEL_VULKAN_COPY_KERNELS=\"%s\" (want 0, 1 or auto)", env);
-  return Mode::kAuto;
+  TriState mode = TriState::kAuto;
+  if (env != nullptr && *env != '\0' && !ParseTriState(env, &mode))
+    Log(KL_LOG_WARN, "ignoring KEEL_VULKAN_COPY_KERNELS=\"%s\" (want 0, 1 or auto)", env);
+  return mode;
 }
 
 // Records the dispatches of `kernel`, whose units are `unit` bytes, for the
@@ -100,20 +98,20 @@ KLresult RecordSplit(Stream::Recording& rec, Context* c, const char* words, cons
   return r;
 }
 
-Mode ModeSetting() {
-  static const Mode mode = ModeFromEnvironment();
+TriState ModeSetting() {
+  static const TriState mode = ModeFromEnvironment();
   return mode;
 }
 
 }  // namespace
 
 bool UseCopyKernels(const Context& c) {
-  const Mode mode = ModeSetting();
-  if (mode != Mode::kAuto) return mode == Mode::kAlways;
+  const TriState mode = ModeSetting();
+  if (mode != TriState::kAuto) return mode == TriState::kOn;
   return c.device()->properties.deviceType != VK_PHYSICAL_DEVICE_TYPE_CPU;
 }
 
-bool UseFillKernels(const Context&) { return ModeSetting() == Mode::kAlways; }
+bool UseFillKernels(const Context&) { return ModeSetting() == TriState::kOn; }
 
 KLresult RecordCopyKernel(Stream::Recording& rec, Context* c, KLdeviceptr dst, KLdeviceptr src,
                           uint64_t n, const char* api) {

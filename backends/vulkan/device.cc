@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "common/services.h"
+#include "common/settings.h"
 #include "vulkan/status.h"
 #include <keel/keel_vulkan.h>
 
@@ -23,19 +24,14 @@ namespace {
 
 int Clamp(uint64_t v) { return v > INT_MAX ? INT_MAX : static_cast<int>(v); }
 
-// Parses "n" or "x,y,z" (a test knob); returns how many numbers it read.
-int ParseTriple(const char* text, uint32_t out[3]) {
-  int n = 0;
-  const char* p = text;
-  while (n < 3 && *p != '\0') {
-    char* end = nullptr;
-    unsigned long v = std::strtoul(p, &end, 10);
-    if (end == p || v == 0 || v > UINT32_MAX) return 0;
-    out[n++] = static_cast<uint32_t>(v);
-    p = end;
-    if (*p == ',') ++p;
-  }
-  return *p == '\0' ? n : 0;
+// Parses "n" (for all three) or "x,y,z", numbers from 1 (a test knob).
+bool ParseWorkgroupCounts(const char* text, uint32_t out[3]) {
+  uint64_t v[3] = {0, 0, 0};
+  size_t n = ParseUnsignedList(text, 1, UINT32_MAX, v, 3);
+  if (n == 1) v[1] = v[2] = v[0];
+  else if (n != 3) return false;
+  for (int i = 0; i < 3; ++i) out[i] = static_cast<uint32_t>(v[i]);
+  return true;
 }
 
 }  // namespace
@@ -177,9 +173,9 @@ bool Device::Probe(VkPhysicalDevice physical, uint32_t instance_version, Device*
   // costs the driver a channel. KEEL_VULKAN_QUEUES=n (1..4) takes fewer.
   d->queue_count = std::min(families[chosen].queueCount, 4u);
   if (const char* env = std::getenv("KEEL_VULKAN_QUEUES")) {
-    uint32_t v[3] = {0, 0, 0};
-    if (ParseTriple(env, v) == 1 && v[0] >= 1 && v[0] <= 4)
-      d->queue_count = std::min(d->queue_count, v[0]);
+    uint64_t v = 0;
+    if (ParseUnsigned(env, 1, 4, &v))
+      d->queue_count = std::min(d->queue_count, static_cast<uint32_t>(v));
     else
       Log(KL_LOG_WARN, "ignoring KEEL_VULKAN_QUEUES=\"%s\" (want 1 to 4)", env);
   }
@@ -210,9 +206,7 @@ void Device::ApplyTestLimits() {
   // argument-buffer path with small kernels). They can only lower.
   if (const char* env = std::getenv("KEEL_VULKAN_MAX_WORKGROUP_COUNT")) {
     uint32_t v[3] = {0, 0, 0};
-    int n = ParseTriple(env, v);
-    if (n == 1) v[1] = v[2] = v[0];
-    if (n == 1 || n == 3) {
+    if (ParseWorkgroupCounts(env, v)) {
       for (int i = 0; i < 3; ++i) max_workgroup_count[i] = std::min(max_workgroup_count[i], v[i]);
       Log(KL_LOG_INFO, "%s: KEEL_VULKAN_MAX_WORKGROUP_COUNT lowers the dispatch limit to %u,%u,%u",
           name.c_str(), max_workgroup_count[0], max_workgroup_count[1], max_workgroup_count[2]);
@@ -221,9 +215,9 @@ void Device::ApplyTestLimits() {
     }
   }
   if (const char* env = std::getenv("KEEL_VULKAN_MAX_PUSH_CONSTANTS")) {
-    uint32_t v[3] = {0, 0, 0};
-    if (ParseTriple(env, v) == 1 && v[0] >= KEEL_VULKAN_HIDDEN_BYTES) {
-      max_push_constants = std::min(max_push_constants, v[0] & ~3u);
+    uint64_t v = 0;
+    if (ParseUnsigned(env, KEEL_VULKAN_HIDDEN_BYTES, UINT32_MAX, &v)) {
+      max_push_constants = std::min(max_push_constants, static_cast<uint32_t>(v) & ~3u);
       Log(KL_LOG_INFO, "%s: KEEL_VULKAN_MAX_PUSH_CONSTANTS lowers the push-constant limit to %u",
           name.c_str(), max_push_constants);
     } else {

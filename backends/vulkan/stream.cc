@@ -2,9 +2,9 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <cstring>
 
 #include "common/services.h"
+#include "common/settings.h"
 #include "vulkan/context.h"
 #include "vulkan/event.h"
 #include "vulkan/host_worker.h"
@@ -24,10 +24,10 @@ constexpr size_t kMaxFreeCommandBuffers = 16;
 bool EagerSubmit() {
   static const bool eager = [] {
     const char* env = std::getenv("KEEL_VULKAN_EAGER_SUBMIT");
-    if (env == nullptr || *env == '\0' || std::strcmp(env, "1") == 0) return true;
-    if (std::strcmp(env, "0") == 0) return false;
-    Log(KL_LOG_WARN, "ignoring KEEL_VULKAN_EAGER_SUBMIT=\"%s\" (want 0 or 1)", env);
-    return true;
+    bool on = true;  // also when unset or empty
+    if (env != nullptr && *env != '\0' && !ParseSwitch(env, &on))
+      Log(KL_LOG_WARN, "ignoring KEEL_VULKAN_EAGER_SUBMIT=\"%s\" (want 0 or 1)", env);
+    return on;
   }();
   return eager;
 }
