@@ -1,8 +1,10 @@
 #include "vulkan/host_wait.h"
 
-#include <cstdlib>
+#include <cstdint>
 
 #include <keel/keel.h>
+
+#include "common/settings.h"
 
 namespace keel {
 namespace vk {
@@ -34,9 +36,8 @@ HostWaitPlan PlanHostWait(unsigned sched, bool cpu_device, bool blocking,
 std::chrono::microseconds ParseAutoPollSetting(const char* value, bool* invalid) {
   if (invalid) *invalid = false;
   if (value == nullptr || *value == '\0') return kPollUntilDone;
-  char* end = nullptr;
-  const unsigned long long us = std::strtoull(value, &end, 10);
-  if (*end != '\0' || *value < '0' || *value > '9' || us > 10000000ull) {
+  uint64_t us = 0;
+  if (!ParseUnsigned(value, 0, 10000000, &us)) {
     if (invalid) *invalid = true;
     return kPollUntilDone;
   }
