@@ -51,6 +51,10 @@ struct Options {
   // independent instances, interleaved as in a normal run), so the ratio is
   // the run-to-run noise of the figure on this machine, not Keel's cost.
   bool aa = false;
+  // --kk: K/K mode. Both sides are the Keel target (each figure prepared
+  // twice on it) and no raw target is opened: the noise floor of Keel's
+  // figures with nothing but Keel in the process.
+  bool kk = false;
 };
 
 // "a,b,,c" -> {"a", "b", "", "c"} (the option lists: --backend, --filter, --copy-sizes).

@@ -2,7 +2,7 @@
 //
 //   keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING[,...]]
 //              [--json FILE] [--reps N] [--kernel-dir DIR] [--list] [--copy-sizes LIST]
-//              [--aa]
+//              [--aa | --kk]
 //
 // For each backend, every figure runs on the raw API (libcuda, or Vulkan
 // driven directly) and on Keel with that backend, on the same device, in
@@ -13,6 +13,9 @@
 // instances of it, sampled exactly as raw and Keel are in a normal run. Their
 // ratio (B / A) is what the method itself reads when nothing differs: the
 // noise floor against which a keel/raw ratio of the same figure is judged.
+// --kk (K/K) does the same with Keel on both sides and no raw target opened
+// at all: Keel's own noise floor, and what a figure does with nothing but
+// Keel in the process (docs/performance.md, the slow state).
 //
 // Exit status: 0 all figures ran and checked; 1 a figure or a backend
 // failed; 2 bad usage; 77 nothing could run (no device for any requested
@@ -37,7 +40,7 @@ void Usage(FILE* out) {
   std::fprintf(out,
                "usage: keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING[,...]]\n"
                "                  [--json FILE] [--reps N] [--kernel-dir DIR] [--list]\n"
-               "                  [--copy-sizes LIST] [--aa]\n"
+               "                  [--copy-sizes LIST] [--aa | --kk]\n"
                "  --backend   backends to measure, comma-separated (default all: those\n"
                "              with a device)\n"
                "  --quick     smoke mode: small sizes, few repetitions (CI)\n"
@@ -53,7 +56,9 @@ void Usage(FILE* out) {
                "              (e.g. 256KiB,1MiB,4MiB: where pageable staging starts to pay)\n"
                "  --aa        A/A: the raw target on both sides (two instances, interleaved\n"
                "              as usual); the ratio raw B / raw A is the noise floor of each\n"
-               "              figure on this machine. No Keel side is measured.\n");
+               "              figure on this machine. No Keel side is measured.\n"
+               "  --kk        K/K: the Keel target on both sides (each figure prepared twice);\n"
+               "              no raw target is opened, so nothing but Keel is in the process.\n");
 }
 
 struct Args {
@@ -99,6 +104,7 @@ int Parse(int argc, char** argv, Args* a) {
     std::string v;
     if (k == "--quick") a->opts.quick = true;
     else if (k == "--aa") a->opts.aa = true;
+    else if (k == "--kk") a->opts.kk = true;
     else if (k == "--list") a->list = true;
     else if (k == "--help" || k == "-h") return Usage(stdout), 0;
     else if (k == "--backend" && value(&v)) {
@@ -126,6 +132,10 @@ int Parse(int argc, char** argv, Args* a) {
       return 2;
     }
   }
+  if (a->opts.aa && a->opts.kk) {
+    std::fprintf(stderr, "keel-bench: --aa and --kk exclude each other\n");
+    return 2;
+  }
   return -1;
 }
 
@@ -143,8 +153,10 @@ std::string Guard(F&& f) {
 }
 
 // Runs one figure: side A is the raw target, side B is Keel, or in A/A mode
-// (o.aa) a second raw target prepared by the figure's raw side too. `keel`
-// is the Keel target either way: figures ask it which device is measured.
+// (o.aa) a second raw target prepared by the figure's raw side too; in K/K
+// mode (o.kk) both are the Keel target, prepared by the figure's Keel side.
+// `keel` is the Keel target in every mode: figures ask it which device is
+// measured.
 Result RunFigure(Backend b, const Figure& fig, Target& raw, Target& side_b, KeelTarget& keel,
                  const Options& o) {
   Result r;
@@ -157,7 +169,7 @@ Result RunFigure(Backend b, const Figure& fig, Target& raw, Target& side_b, Keel
   PairTiming t;
   r.status = Guard([&] {
     raw.Bind();
-    praw = fig.raw(raw, keel);
+    praw = o.kk ? fig.keel(raw, keel) : fig.raw(raw, keel);
     have_raw = true;
     side_b.Bind();
     pkeel = o.aa ? fig.raw(side_b, keel) : fig.keel(side_b, keel);
@@ -338,6 +350,7 @@ int Main(int argc, char** argv) {
   report.host = host;
   report.quick = o.quick;
   report.aa = o.aa;
+  report.kk = o.kk;
 
   bool any_error = false, any_ran = false;
   for (Backend b : o.backends) {
@@ -354,6 +367,7 @@ int Main(int argc, char** argv) {
         return b == Backend::kCuda ? MakeCudaRawTarget(o, keel->Device())
                                    : MakeVulkanRawTarget(o, keel->Device());
       };
+      if (o.kk) return;  // nothing but Keel in the process
       raw = make_raw();
       run.raw_desc = raw->Describe();
       if (o.aa) {
@@ -376,11 +390,14 @@ int Main(int argc, char** argv) {
     for (const Figure& fig : MakeFigures(b, o)) {
       if (!Selected(o, fig.id)) continue;
       double t0 = NowNs();
-      Result r = RunFigure(b, fig, *raw, o.aa ? *raw_b : *keel, *keel, o);
+      Target& side_a = o.kk ? static_cast<Target&>(*keel) : *raw;
+      Result r = RunFigure(b, fig, side_a, o.aa ? *raw_b : *keel, *keel, o);
+      const char* a_name = o.aa ? "raw A" : o.kk ? "keel A" : "raw";
+      const char* b_name = o.aa ? "raw B" : o.kk ? "keel B" : "keel";
       std::fprintf(stderr, "keel-bench: %s %-28s %s  (%.1f s)\n", r.backend.c_str(), r.id.c_str(),
                    r.status == "ok"
-                       ? Format("%s %.4g %s, %s %.4g %s, ratio %.3f", o.aa ? "raw A" : "raw", r.raw,
-                                r.unit.c_str(), o.aa ? "raw B" : "keel", r.keel, r.unit.c_str(),
+                       ? Format("%s %.4g %s, %s %.4g %s, ratio %.3f", a_name, r.raw,
+                                r.unit.c_str(), b_name, r.keel, r.unit.c_str(),
                                 r.ratio).c_str()
                        : r.status.c_str(),
                    (NowNs() - t0) / 1e9);
@@ -395,7 +412,7 @@ int Main(int argc, char** argv) {
   AddCrossBackend(o, &report.results);
   // The dispatch rows compare libkeel with a direct call: nothing to do with
   // an A/A run of the raw targets.
-  bool want_dispatch = !o.aa && (o.filter.empty() || Selected(o, "loader.dispatch") ||
+  bool want_dispatch = !o.aa && !o.kk && (o.filter.empty() || Selected(o, "loader.dispatch") ||
                                  o.filter.find("dispatch") != std::string::npos);
   if (any_ran && want_dispatch) {
     for (Result& r : RunDispatchBench(o)) {

@@ -42,7 +42,9 @@ std::string Json(double v) { return std::isfinite(v) ? Format("%.6g", v) : "null
 
 void PrintTable(const Report& r, FILE* out) {
   std::fprintf(out, "keel-bench %s%s%s\n", r.date.c_str(),
-               r.aa ? " A/A: raw vs raw (the noise floor; Keel is not measured)" : "",
+               r.aa   ? " A/A: raw vs raw (the noise floor; Keel is not measured)"
+               : r.kk ? " K/K: Keel vs Keel (Keel's noise floor; no raw target opened)"
+                      : "",
                r.quick ? " (--quick: smoke sizes, few repetitions)" : "");
   for (const BackendRun& b : r.backends) {
     std::fprintf(out, "  %s: %s\n", b.backend.c_str(), b.status.c_str());
@@ -51,6 +53,10 @@ void PrintTable(const Report& r, FILE* out) {
       if (!b.raw_b_desc.empty()) std::fprintf(out, "    raw B: %s (a second instance)\n", b.raw_b_desc.c_str());
       if (!b.keel_desc.empty())
         std::fprintf(out, "    (keel: %s; opened only to pick the device)\n", b.keel_desc.c_str());
+      continue;
+    }
+    if (r.kk) {
+      if (!b.keel_desc.empty()) std::fprintf(out, "    keel A and B: %s\n", b.keel_desc.c_str());
       continue;
     }
     if (!b.raw_desc.empty()) std::fprintf(out, "    raw:  %s\n", b.raw_desc.c_str());
@@ -62,6 +68,11 @@ void PrintTable(const Report& r, FILE* out) {
                  "exactly as raw and Keel in a normal run). Medians over the samples; ratio = "
                  "raw B / raw A. Its distance from 1 is the measurement noise of the figure on "
                  "this machine: a keel/raw ratio within it says nothing.\n\n");
+  } else if (r.kk) {
+    std::fprintf(out,
+                 "K/K run: both columns are the Keel target (each figure prepared twice, "
+                 "interleaved as raw and Keel in a normal run); no raw target was opened. "
+                 "Medians over the samples; ratio = keel B / keel A.\n\n");
   } else {
     std::fprintf(out,
                  "Medians over the samples; ratio = keel / raw. Times (ns, us, ms): lower is "
@@ -69,7 +80,8 @@ void PrintTable(const Report& r, FILE* out) {
                  "means Keel is slower.\n\n");
   }
   if (r.results.empty()) return;
-  std::fprintf(out, r.aa ? "| figure | raw A | raw B | B/A |\n|---|---:|---:|---:|\n"
+  std::fprintf(out, r.aa   ? "| figure | raw A | raw B | B/A |\n|---|---:|---:|---:|\n"
+                    : r.kk ? "| figure | keel A | keel B | B/A |\n|---|---:|---:|---:|\n"
                          : "| figure | raw | keel | ratio |\n|---|---:|---:|---:|\n");
   std::vector<const Result*> problems;
   for (const Result& x : r.results) {
@@ -100,6 +112,10 @@ void WriteJson(const Report& r, const std::string& path) {
     f << "  \"mode\": \"aa\",\n  \"ratio\": \"raw B / raw A\",\n"
       << "  \"sides\": {\"raw\": \"raw target, instance A\", \"keel\": \"raw target, instance B "
          "(not Keel)\"},\n";
+  } else if (r.kk) {
+    f << "  \"mode\": \"kk\",\n  \"ratio\": \"keel B / keel A\",\n"
+      << "  \"sides\": {\"raw\": \"Keel target, side A (not raw)\", \"keel\": \"Keel target, "
+         "side B\"},\n";
   } else {
     f << "  \"mode\": \"keel-vs-raw\",\n  \"ratio\": \"keel / raw\",\n";
   }

@@ -37,6 +37,8 @@ struct Report {
   // A/A mode (--aa): the "raw" and "keel" fields of every result hold raw
   // instance A and raw instance B, and ratio = B / A.
   bool aa = false;
+  // K/K mode (--kk): both hold the Keel target (A and B), ratio = B / A.
+  bool kk = false;
   std::vector<BackendRun> backends;
   std::vector<Result> results;
 };
