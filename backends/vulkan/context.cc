@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <optional>
 #include <thread>
 #include <cstdlib>
 #include <cstring>
@@ -227,11 +228,11 @@ void Context::DestroyObjects() {
 namespace {
 
 // KEEL_VULKAN_AUTO_POLL_US, read once (host_wait.h).
-std::chrono::microseconds AutoPollSetting() {
-  static const std::chrono::microseconds setting = [] {
+std::optional<std::chrono::microseconds> AutoPollSetting() {
+  static const std::optional<std::chrono::microseconds> setting = [] {
     const char* env = std::getenv("KEEL_VULKAN_AUTO_POLL_US");
     bool invalid = false;
-    std::chrono::microseconds us = ParseAutoPollSetting(env, &invalid);
+    std::optional<std::chrono::microseconds> us = ParseAutoPollSetting(env, &invalid);
     if (invalid)
       Log(KL_LOG_WARN, "ignoring KEEL_VULKAN_AUTO_POLL_US=\"%s\" (want 0 to 10000000)", env);
     return us;
@@ -242,10 +243,10 @@ std::chrono::microseconds AutoPollSetting() {
 // Threads of the process polling in Context::Wait right now.
 std::atomic<int> g_polling_threads{0};
 
+// Counts the calling thread among the pollers while it polls.
 struct PollingThread {
-  PollingThread() { count = g_polling_threads.fetch_add(1, std::memory_order_relaxed) + 1; }
+  PollingThread() { g_polling_threads.fetch_add(1, std::memory_order_relaxed); }
   ~PollingThread() { g_polling_threads.fetch_sub(1, std::memory_order_relaxed); }
-  int count;  // including this one
 };
 
 }  // namespace
@@ -253,11 +254,12 @@ struct PollingThread {
 VkResult Context::Wait(const Timeline& timeline, uint64_t value, bool blocking) const {
   const bool cpu_device = device_->properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
   if (!blocking) {
-    PollingThread polling;  // counted while it decides and polls
     static const int cpus = UsableCpus();
+    const int pollers = g_polling_threads.load(std::memory_order_relaxed) + 1;  // with this one
     const HostWaitPlan plan =
-        PlanHostWait(flags_, cpu_device, blocking, AutoPollSetting(), polling.count, cpus);
+        PlanHostWait(flags_, cpu_device, blocking, AutoPollSetting(), pollers, cpus);
     if (plan.poll) {
+      PollingThread polling;
       const bool bounded = plan.poll_limit != kPollUntilDone;
       const auto deadline = std::chrono::steady_clock::now() +
                             (bounded ? plan.poll_limit : std::chrono::microseconds{0});

@@ -112,10 +112,10 @@ class Context : public keel::Object {
   // Blocks the calling thread until `timeline` reaches `value`, as the
   // context's scheduling flags say: KL_CTX_SCHED_SPIN polls, _YIELD polls
   // yielding the thread, _BLOCKING_SYNC (or `blocking`) sleeps in
-  // vkWaitSemaphores, _AUTO polls yielding on GPUs while the process has
-  // CPUs to spare (drivers are slow to wake a sleeping waiter) and sleeps at
-  // once on CPU devices, leaving the cores to the driver's threads
-  // (host_wait.h has the policy).
+  // vkWaitSemaphores, _AUTO polls yielding on GPUs for up to 100 ms (2 ms
+  // when more threads poll than there are CPUs; drivers are slow to wake a
+  // sleeping waiter) and then sleeps, and sleeps at once on CPU devices,
+  // leaving the cores to the driver's threads (host_wait.h has the policy).
   VkResult Wait(const Timeline& timeline, uint64_t value, bool blocking = false) const;
 
   // Errors of asynchronous work (device lost in a wait or submit) stick to

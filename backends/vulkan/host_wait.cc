@@ -10,8 +10,8 @@ namespace keel {
 namespace vk {
 
 HostWaitPlan PlanHostWait(unsigned sched, bool cpu_device, bool blocking,
-                          std::chrono::microseconds auto_poll_setting, int polling_threads,
-                          int cpus) {
+                          std::optional<std::chrono::microseconds> auto_poll_setting,
+                          int polling_threads, int cpus) {
   HostWaitPlan plan;
   if (blocking) return plan;
   switch (sched & KL_CTX_SCHED_MASK) {
@@ -22,24 +22,25 @@ HostWaitPlan PlanHostWait(unsigned sched, bool cpu_device, bool blocking,
       plan.poll = plan.yield = true;
       return plan;
     case KL_CTX_SCHED_AUTO:
-      if (cpu_device) return plan;
-      plan.poll = plan.yield = true;
-      plan.poll_limit = auto_poll_setting;
-      if (plan.poll_limit == kPollUntilDone && polling_threads > cpus)
-        plan.poll_limit = kAutoPollWhenCrowded;
+      if (cpu_device && !auto_poll_setting) return plan;
+      if (auto_poll_setting)
+        plan.poll_limit = *auto_poll_setting;
+      else
+        plan.poll_limit = polling_threads > cpus ? kAutoPollWhenCrowded : kAutoPollLimit;
+      plan.poll = plan.yield = plan.poll_limit.count() > 0;
       return plan;
     default:  // KL_CTX_SCHED_BLOCKING_SYNC
       return plan;
   }
 }
 
-std::chrono::microseconds ParseAutoPollSetting(const char* value, bool* invalid) {
+std::optional<std::chrono::microseconds> ParseAutoPollSetting(const char* value, bool* invalid) {
   if (invalid) *invalid = false;
-  if (value == nullptr || *value == '\0') return kPollUntilDone;
+  if (value == nullptr || *value == '\0') return std::nullopt;
   uint64_t us = 0;
   if (!ParseUnsigned(value, 0, 10000000, &us)) {
     if (invalid) *invalid = true;
-    return kPollUntilDone;
+    return std::nullopt;
   }
   return std::chrono::microseconds(us);
 }

@@ -12,7 +12,7 @@ namespace {
 
 using std::chrono::microseconds;
 
-constexpr microseconds kUnset = kPollUntilDone;
+const std::optional<microseconds> kUnset;
 
 TEST(HostWait, SpinPollsUntilDoneWithoutYielding) {
   for (bool cpu : {false, true}) {
@@ -36,11 +36,14 @@ TEST(HostWait, BlockingSyncAndBlockingEventsSleep) {
     EXPECT_FALSE(PlanHostWait(sched, false, true, kUnset, 1, 16).poll) << sched;
 }
 
-TEST(HostWait, AutoOnGpuPollsUntilDoneWhileCpusAreSpare) {
+TEST(HostWait, AutoOnGpuPollsLongWhileCpusAreSpare) {
   HostWaitPlan p = PlanHostWait(KL_CTX_SCHED_AUTO, false, false, kUnset, 16, 16);
   EXPECT_TRUE(p.poll);
   EXPECT_TRUE(p.yield);
-  EXPECT_EQ(p.poll_limit, kPollUntilDone);
+  EXPECT_EQ(p.poll_limit, kAutoPollLimit);
+  // Bounded, so that a lost device still ends the wait in vkWaitSemaphores.
+  EXPECT_NE(p.poll_limit, kPollUntilDone);
+  EXPECT_GT(kAutoPollLimit, kAutoPollWhenCrowded);
 }
 
 TEST(HostWait, AutoOnGpuBoundsThePollWhenCrowded) {
@@ -55,13 +58,15 @@ TEST(HostWait, AutoSettingIsTheLimit) {
     EXPECT_TRUE(p.poll);
     EXPECT_EQ(p.poll_limit, microseconds{20000}) << pollers << " pollers";
   }
-  EXPECT_EQ(PlanHostWait(KL_CTX_SCHED_AUTO, false, false, microseconds{0}, 1, 16).poll_limit,
-            microseconds{0});
+  // 0: sleep at once.
+  EXPECT_FALSE(PlanHostWait(KL_CTX_SCHED_AUTO, false, false, microseconds{0}, 1, 16).poll);
 }
 
-TEST(HostWait, AutoOnCpuDeviceSleepsAtOnce) {
+TEST(HostWait, AutoOnCpuDeviceSleepsAtOnceUnlessTheSettingSaysOtherwise) {
   EXPECT_FALSE(PlanHostWait(KL_CTX_SCHED_AUTO, true, false, kUnset, 1, 16).poll);
-  EXPECT_FALSE(PlanHostWait(KL_CTX_SCHED_AUTO, true, false, microseconds{20000}, 1, 16).poll);
+  HostWaitPlan p = PlanHostWait(KL_CTX_SCHED_AUTO, true, false, microseconds{200}, 1, 16);
+  EXPECT_TRUE(p.poll);
+  EXPECT_EQ(p.poll_limit, microseconds{200});
 }
 
 TEST(HostWait, OtherContextFlagsDoNotChangeThePlan) {
@@ -73,9 +78,9 @@ TEST(HostWait, OtherContextFlagsDoNotChangeThePlan) {
 
 TEST(HostWait, ParsesTheSetting) {
   bool invalid = true;
-  EXPECT_EQ(ParseAutoPollSetting(nullptr, &invalid), kPollUntilDone);
+  EXPECT_EQ(ParseAutoPollSetting(nullptr, &invalid), std::nullopt);
   EXPECT_FALSE(invalid);
-  EXPECT_EQ(ParseAutoPollSetting("", &invalid), kPollUntilDone);
+  EXPECT_EQ(ParseAutoPollSetting("", &invalid), std::nullopt);
   EXPECT_FALSE(invalid);
   EXPECT_EQ(ParseAutoPollSetting("0", &invalid), microseconds{0});
   EXPECT_FALSE(invalid);
@@ -84,10 +89,10 @@ TEST(HostWait, ParsesTheSetting) {
   EXPECT_FALSE(invalid);
   for (const char* bad : {"10000001", "-1", " 5", "5us", "x", "+5"}) {
     invalid = false;
-    EXPECT_EQ(ParseAutoPollSetting(bad, &invalid), kPollUntilDone) << bad;
+    EXPECT_EQ(ParseAutoPollSetting(bad, &invalid), std::nullopt) << bad;
     EXPECT_TRUE(invalid) << bad;
   }
-  EXPECT_EQ(ParseAutoPollSetting("junk", nullptr), kPollUntilDone);
+  EXPECT_EQ(ParseAutoPollSetting("junk", nullptr), std::nullopt);
 }
 
 }  // namespace
