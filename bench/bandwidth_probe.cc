@@ -16,15 +16,19 @@
 // of step 2 and the allocations of step 7 run. Buffers A1/B1, the ones
 // measured, always belong to context 1.
 //
-//   keel-bandwidth-probe --backend vulkan|cuda [--size MiB] [--steps 1,2,...]
-//                        [--contexts 1|2] [--traffic-on 1|2|1,2]
+//   keel-bandwidth-probe --backend vulkan|cuda [--size MiB (256)]
+//                        [--steps LIST (default 1,2,3,4,5,6; also 7, 8)]
+//                        [--contexts 1|2 (1)] [--traffic-on 1|2|1,2 (1)]
 //
 // Steps: 1 fresh buffers; 2 pinned host copies; 7 alloc + free of SIZE, 20
 // times; 3 new buffers; 4 pinned buffer freed; 5 pageable copies; 6 free all
-// but A1/B1; 8 destroy the second context. They run in that order.
+// but A1/B1; 8 destroy the second context (with --contexts 2). Those listed
+// run in that order. --traffic-on lists contexts, 1 and 2 only, and 2 only
+// with --contexts 2.
 //
 // Prints `probe: <backend> <step> dtod <GB/s> memset <GB/s>` per measurement
-// (median of 5). Exit 0 done, 1 a Keel call failed, 77 no such device.
+// (median of 5). Exit 0 done, 1 a Keel call failed, 2 bad usage, 77 no such
+// device.
 #include <keel/keel.h>
 
 #include <algorithm>
@@ -182,6 +186,16 @@ void HostCopiesIn(KLcontext ctx, bool first, void* pinned, KLdeviceptr a1) {
   KL(klCtxPopCurrent(nullptr));
 }
 
+// Fails the run unless `ctx` is the calling thread's current context.
+void ExpectCurrent(KLcontext ctx, const char* when) {
+  KLcontext current = nullptr;
+  KL(klCtxGetCurrent(&current));
+  if (current == ctx) return;
+  std::printf("probe: FAILED %s: context 1 is not current\n", when);
+  std::fflush(stdout);
+  std::exit(1);
+}
+
 // 20 device allocations of the probe's size, each freed at once, in `ctx`.
 void AllocFree(KLcontext ctx) {
   KL(klCtxPushCurrent(ctx));
@@ -203,7 +217,10 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string arg = argv[i];
     if (arg == "--backend" && i + 1 < argc) g_backend = argv[++i];
-    else if (arg == "--contexts" && i + 1 < argc) contexts = std::atoi(argv[++i]);
+    else if (arg == "--contexts" && i + 1 < argc) {
+      std::string v = argv[++i];
+      contexts = v == "1" ? 1 : v == "2" ? 2 : 0;  // anything else: usage
+    }
     else if (arg == "--traffic-on" && i + 1 < argc) traffic_on = argv[++i];
     else if (arg == "--size" && i + 1 < argc) mib = std::strtoull(argv[++i], nullptr, 10);
     else if (arg == "--steps" && i + 1 < argc) steps = argv[++i];
@@ -212,10 +229,19 @@ int main(int argc, char** argv) {
   auto listed = [](const std::string& list, char item) {
     return ("," + list + ",").find(std::string(",") + item + ",") != std::string::npos;
   };
-  bool traffic_ok = listed(traffic_on, '1') || (contexts == 2 && listed(traffic_on, '2'));
-  if (g_backend.empty() || mib == 0 || contexts < 1 || contexts > 2 || !traffic_ok) {
+  // --traffic-on: a non-empty list of 1 and 2, and 2 only with a second context.
+  bool traffic_ok = !traffic_on.empty();
+  for (size_t start = 0; traffic_ok && start <= traffic_on.size();) {
+    size_t end = traffic_on.find(',', start);
+    if (end == std::string::npos) end = traffic_on.size();
+    std::string item = traffic_on.substr(start, end - start);
+    traffic_ok = item == "1" || (item == "2" && contexts == 2);
+    start = end + 1;
+  }
+  if (g_backend.empty() || mib == 0 || contexts == 0 || !traffic_ok) {
     std::fprintf(stderr,
-                 "usage: %s --backend NAME [--size MiB (256)] [--steps 1,2,3,4,5,6,7,8]\n"
+                 "usage: %s --backend NAME [--size MiB (256)]\n"
+                 "          [--steps LIST (default 1,2,3,4,5,6; also 7, 8)]\n"
                  "          [--contexts 1|2 (1)] [--traffic-on 1|2|1,2 (1; 2 needs --contexts 2)]\n",
                  argv[0]);
     return 2;
@@ -227,8 +253,14 @@ int main(int argc, char** argv) {
   KLcontext ctx = nullptr, ctx2 = nullptr;
   KL(klCtxCreate(&ctx, 0, dev));
   if (contexts == 2) {
-    KL(klCtxCreate(&ctx2, 0, dev));  // current now; context 1 is made current again below
-    KL(klCtxSetCurrent(ctx));
+    KL(klCtxCreate(&ctx2, 0, dev));  // pushed: current now
+    KLcontext popped = nullptr;
+    KL(klCtxPopCurrent(&popped));  // back to context 1 alone on the stack
+    if (popped != ctx2) {
+      std::printf("probe: FAILED klCtxPopCurrent: did not pop the second context\n");
+      return 1;
+    }
+    ExpectCurrent(ctx, "after creating the second context");
     Say("second context created (its own device); traffic on contexts " + traffic_on);
   }
 
@@ -284,9 +316,9 @@ int main(int argc, char** argv) {
   }
   if (run('8') && ctx2) {
     Say("step 8: destroy the second context");
-    KL(klCtxDestroy(ctx2));
+    KL(klCtxDestroy(ctx2));  // not on this thread's stack: context 1 stays current
     ctx2 = nullptr;
-    KL(klCtxSetCurrent(ctx));
+    ExpectCurrent(ctx, "after destroying the second context");
     Measure("8.second-destroyed.A1B1", p1);
   }
   for (Pair* p : {&p1, &p2, &p3, &p4})

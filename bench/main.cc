@@ -15,7 +15,10 @@
 // noise floor against which a keel/raw ratio of the same figure is judged.
 // --kk (K/K) does the same with Keel on both sides and no raw target opened
 // at all: Keel's own noise floor, and what a figure does with nothing but
-// Keel in the process (docs/performance.md, the slow state).
+// Keel in the process (docs/performance.md, the slow state). Unlike A/A's
+// two independent instances, K/K's sides are one Keel target: each figure
+// is prepared twice (its own buffers), but both sides share the target's
+// context, stream, events and module.
 //
 // Exit status: 0 all figures ran and checked; 1 a figure or a backend
 // failed; 2 bad usage; 77 nothing could run (no device for any requested
@@ -57,7 +60,8 @@ void Usage(FILE* out) {
                "  --aa        A/A: the raw target on both sides (two instances, interleaved\n"
                "              as usual); the ratio raw B / raw A is the noise floor of each\n"
                "              figure on this machine. No Keel side is measured.\n"
-               "  --kk        K/K: the Keel target on both sides (each figure prepared twice);\n"
+               "  --kk        K/K: the Keel target on both sides (each figure prepared twice;\n"
+               "              both share one context, stream and events: not two instances);\n"
                "              no raw target is opened, so nothing but Keel is in the process.\n");
 }
 
@@ -212,6 +216,14 @@ const Result* Find(const std::vector<Result>& rs, const std::string& backend,
   return nullptr;
 }
 
+// The name of side A (b false) or side B (b true) of every figure in this
+// mode, as the table's columns and the progress lines call them.
+const char* SideName(const Options& o, bool b) {
+  if (o.aa) return b ? "raw B" : "raw A";
+  if (o.kk) return b ? "keel B" : "keel A";
+  return b ? "keel" : "raw";
+}
+
 Result Derived(const std::string& backend, const std::string& id, const std::string& what,
                double raw, double keel) {
   Result r;
@@ -245,9 +257,12 @@ void AddCrossBackend(const Options& o, std::vector<Result>* rs) {
   const Result* cu = Find(*rs, "cuda", id);
   const Result* vk = Find(*rs, "vulkan", id);
   if (!cu || !vk) return;
+  // Each column divides its own side's figures (in every mode).
+  std::string a = SideName(o, false), b = SideName(o, true);
   rs->push_back(Derived("cuda+vulkan", "vecadd.vulkan_vs_cuda",
-                        "vector-add GB/s of the Vulkan backend / of the CUDA backend (same GPU); "
-                        "raw column: raw Vulkan / raw CUDA",
+                        "vector-add GB/s of the Vulkan backend / of the CUDA backend (same GPU), "
+                        "per column: " + a + " Vulkan / " + a + " CUDA, " + b + " Vulkan / " + b +
+                            " CUDA",
                         vk->raw / cu->raw, vk->keel / cu->keel));
 }
 
@@ -392,8 +407,8 @@ int Main(int argc, char** argv) {
       double t0 = NowNs();
       Target& side_a = o.kk ? static_cast<Target&>(*keel) : *raw;
       Result r = RunFigure(b, fig, side_a, o.aa ? *raw_b : *keel, *keel, o);
-      const char* a_name = o.aa ? "raw A" : o.kk ? "keel A" : "raw";
-      const char* b_name = o.aa ? "raw B" : o.kk ? "keel B" : "keel";
+      const char* a_name = SideName(o, false);
+      const char* b_name = SideName(o, true);
       std::fprintf(stderr, "keel-bench: %s %-28s %s  (%.1f s)\n", r.backend.c_str(), r.id.c_str(),
                    r.status == "ok"
                        ? Format("%s %.4g %s, %s %.4g %s, ratio %.3f", a_name, r.raw,

@@ -106,8 +106,8 @@ void WriteJson(const Report& r, const std::string& path) {
   std::ofstream f(path);
   if (!f) throw Error("cannot write " + path);
   f << "{\n  \"tool\": \"keel-bench\",\n";
-  // A/A keeps the field names, so one reader handles both: "raw" is raw
-  // instance A and "keel" raw instance B there.
+  // A/A and K/K keep the field names, so one reader handles every mode: "raw"
+  // is side A and "keel" side B there (raw instances A and B; Keel A and B).
   if (r.aa) {
     f << "  \"mode\": \"aa\",\n  \"ratio\": \"raw B / raw A\",\n"
       << "  \"sides\": {\"raw\": \"raw target, instance A\", \"keel\": \"raw target, instance B "
@@ -125,7 +125,8 @@ void WriteJson(const Report& r, const std::string& path) {
   for (size_t i = 0; i < r.backends.size(); ++i) {
     const BackendRun& b = r.backends[i];
     f << (i ? "," : "") << "\n    {\"backend\": " << Json(b.backend)
-      << ", \"status\": " << Json(b.status) << ", \"raw\": " << Json(b.raw_desc)
+      << ", \"status\": " << Json(b.status)
+      << ", \"raw\": " << Json(r.kk ? b.keel_desc : b.raw_desc)  // side A
       << ", \"keel\": " << Json(r.aa ? b.raw_b_desc : b.keel_desc);
     if (r.aa) f << ", \"device_picked_by\": " << Json(b.keel_desc);
     f << "}";

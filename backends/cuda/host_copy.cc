@@ -1,8 +1,10 @@
 // Settings of the pinned-staging path (host_copy.h).
 #include "cuda/host_copy.h"
 
+#include <cstdint>
 #include <cstdlib>
-#include <cstring>
+
+#include "common/settings.h"
 
 namespace keel::cuda {
 
@@ -12,14 +14,14 @@ StagingConfig ParseStagingConfig(GetenvFn get, int cpus, WarnSettingFn warn) {
   auto bad = [&](const char* name, const char* value) {
     if (warn != nullptr) warn(name, value);
   };
+  // The shared parsers (common/settings.h): "0"/"1", decimal digits only.
   if (const char* v = get("KEEL_CUDA_PAGEABLE_STAGING")) {
-    if (std::strcmp(v, "0") == 0) c.enabled = false;
-    else if (std::strcmp(v, "1") != 0) bad("KEEL_CUDA_PAGEABLE_STAGING", v);
+    if (!ParseSwitch(v, &c.enabled)) bad("KEEL_CUDA_PAGEABLE_STAGING", v);
   }
   ParseHostCopySettings("KEEL_CUDA", get, warn, &c);
   if (const char* v = get("KEEL_CUDA_STAGING_BUFFERS")) {
-    int n = std::atoi(v);
-    if (n >= 2 && n <= kMaxStagingBuffers) c.buffers = n;
+    uint64_t n = 0;
+    if (ParseUnsigned(v, 2, kMaxStagingBuffers, &n)) c.buffers = static_cast<int>(n);
     else bad("KEEL_CUDA_STAGING_BUFFERS", v);
   }
   return c;

@@ -23,11 +23,17 @@ start=$(date +%s)
 while IFS='|' read -r label vars args; do
   label=$(echo "$label" | xargs)
   [ -z "$label" ] || [ "${label:0:1}" = "#" ] && continue
+  # Leading and trailing blanks off (vars and args stay one string each: they
+  # are split into words, unquoted, when the program runs).
+  vars=${vars#"${vars%%[![:space:]]*}"}; vars=${vars%"${vars##*[![:space:]]}"}
+  args=${args#"${args%%[![:space:]]*}"}; args=${args%"${args##*[![:space:]]}"}
   program=keel-bench
   json=(--json "$OUT/$label.json")
   case "$args" in
     *--child*) json=() ;;
-    " probe "*) program=keel-bandwidth-probe; args=${args# probe }; json=() ;;
+    probe | probe[[:space:]]*)
+      program=keel-bandwidth-probe; json=()
+      args=${args#probe}; args=${args#"${args%%[![:space:]]*}"} ;;
   esac
   echo "== [$(( $(date +%s) - start ))s] $label: ${vars} $program ${args}"
   # shellcheck disable=SC2086

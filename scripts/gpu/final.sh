@@ -12,13 +12,16 @@
 #    sees the other suite's allocations and fails);
 # 3. the whole keel-bench table, alone on the machine; with BENCH_FIRST=1
 #    before the suites instead, and after each suite the machine's load, its
-#    busiest processes and the latency figures again (after-<suite>.txt):
-#    on 2026-12-07 a table taken after the Vulkan suite had raw Vulkan's
-#    small copies and round trip 2x slower than a run before it;
+#    busiest processes and the latency figures again, with keel-bench's
+#    progress lines and exit status (after-<suite>.txt; with CONF_PARALLEL=1
+#    once, after both suites: after-parallel.txt): on 2026-12-07 a table
+#    taken after the Vulkan suite had raw Vulkan's small copies and round
+#    trip 2x slower than a run before it;
 # 4. the vector_add sample on the default backend and streams_overlap on
 #    each backend (Vulkan with 4 queues and with 1).
 # Logs in $OUT: info.txt, conf-{vulkan,cuda}.txt, bench.{txt,json},
-# samples.txt, experiments.tgz.
+# after-{vulkan,cuda}.txt or after-parallel.txt (BENCH_FIRST=1), samples.txt,
+# experiments.tgz.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 OUT_DEFAULT=build/gpu-final-out
@@ -49,23 +52,34 @@ suite() {  # CONF_FILTER_<backend>: a --gtest_filter for that suite
   KEEL_BACKENDS=$1 timeout "${CONF_TIMEOUT:-260}" "$G/bin/keel-conformance" --backend "$1" \
     ${!filter:+"--gtest_filter=${!filter}"} >"$OUT/conf-$1.txt" 2>&1
   echo "rc=$?" >>"$OUT/conf-$1.txt"
+}
+after() {  # BENCH_FIRST=1: the machine and the latency figures, into after-$1.txt
   [ "$BENCH_FIRST" = 1 ] || return 0
   { machine; timeout 60 "$G/bin/keel-bench" \
-      --filter launch.roundtrip,memcpy.htod.pinned.4B,pageable.256MiB 2>&1 | grep -E "^\| [a-z]"
+      --filter launch.roundtrip,memcpy.htod.pinned.4B,pageable.256MiB 2>&1 |
+      grep -E "^\| [a-z]|^keel-bench: "
+    echo "keel-bench rc=${PIPESTATUS[0]}"  # 124: the timeout
   } >"$OUT/after-$1.txt" 2>&1
 }
 SUITES=${SUITES:-vulkan cuda}
 if [ "${CONF_PARALLEL:-0}" = 1 ]; then
+  # One check, once all are done: beside a running suite it would measure it.
   for b in $SUITES; do suite "$b" & done; wait
+  afters=parallel; after parallel
 else
-  for b in $SUITES; do suite "$b"; done
+  for b in $SUITES; do suite "$b"; after "$b"; done
+  afters=$SUITES
 fi
 stamp conformance
 for b in $SUITES; do
   echo "-- $b"; grep -E "^Total|^Verdict|passed,|^rc=|^Wall" "$OUT/conf-$b.txt"
   grep -E -A7 "^\[ *[0-9]+/[0-9]+\] (Fail|Crash|Timeout)" "$OUT/conf-$b.txt" | head -30
 done
-if [ "$BENCH_FIRST" = 1 ]; then cat "$OUT"/after-*.txt; else bench; fi
+if [ "$BENCH_FIRST" = 1 ]; then
+  for a in $afters; do echo "-- after $a"; cat "$OUT/after-$a.txt"; done
+else
+  bench
+fi
 export KEEL_SAMPLE_KERNEL_DIR=$G/bin/kernels
 { echo "== vector_add (default backend)"; timeout 30 "$G/bin/vector_add"
   for q in 4 1; do echo "== streams_overlap vulkan, KEEL_VULKAN_QUEUES=$q"

@@ -247,5 +247,20 @@ TEST_F(HostCopySettingsTest, MalformedValuesKeepTheFieldAndWarn) {
                                                "KEEL_TEST_STAGING_THREADS", "KEEL_TEST_STAGING_STREAMING"}));
 }
 
+// The thread count goes through the shared number parser (common/settings.h):
+// decimal digits only, so what atoi would have read as 5 or 4 is refused.
+TEST_F(HostCopySettingsTest, ThreadsAreDecimalDigitsOnly) {
+  for (const char* bad : {"5x", " 4", "+4", "4 ", "0x4", "-4", ""}) {
+    env_.vars = {{"KEEL_TEST_STAGING_THREADS", bad}};
+    env_.warned.clear();
+    EXPECT_EQ(Parse("KEEL_TEST").threads, 7) << "'" << bad << "'";  // the caller's default
+    EXPECT_EQ(env_.warned, std::vector<std::string>{"KEEL_TEST_STAGING_THREADS"}) << "'" << bad << "'";
+  }
+  env_.vars = {{"KEEL_TEST_STAGING_THREADS", "4"}};
+  env_.warned.clear();
+  EXPECT_EQ(Parse("KEEL_TEST").threads, 4);
+  EXPECT_TRUE(env_.warned.empty());
+}
+
 }  // namespace
 }  // namespace keel

@@ -3,6 +3,9 @@
 // (backends/common/tests/parallel_copy_test.cc).
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "common/tests/fake_env.h"
 #include "cuda/host_copy.h"
 
@@ -61,6 +64,30 @@ TEST_F(StagingConfigTest, MalformedValuesKeepTheDefaultsAndWarn) {
   EXPECT_EQ(c.buffers, d.buffers);
   EXPECT_EQ(c.threads, 3);
   EXPECT_EQ(env_.warned.size(), 5u);
+}
+
+// KEEL_CUDA_PAGEABLE_STAGING and KEEL_CUDA_STAGING_BUFFERS go through the
+// shared parsers (common/settings.h) like the rest: a switch is exactly "0"
+// or "1", a number decimal digits only; anything else keeps the default.
+TEST_F(StagingConfigTest, SharedSpellingsOnly) {
+  for (const char* bad : {"3x", " 3", "3 ", "+3", "0x3", "-3", "", "9", "99999999999999999999"}) {
+    env_.vars = {{"KEEL_CUDA_STAGING_BUFFERS", bad}};
+    env_.warned.clear();
+    EXPECT_EQ(Parse().buffers, 4) << "'" << bad << "'";
+    EXPECT_EQ(env_.warned, std::vector<std::string>{"KEEL_CUDA_STAGING_BUFFERS"}) << "'" << bad << "'";
+  }
+  for (const char* bad : {"true", "on", "00", " 0", "0 ", "2", ""}) {
+    env_.vars = {{"KEEL_CUDA_PAGEABLE_STAGING", bad}};
+    env_.warned.clear();
+    EXPECT_TRUE(Parse().enabled) << "'" << bad << "'";
+    EXPECT_EQ(env_.warned, std::vector<std::string>{"KEEL_CUDA_PAGEABLE_STAGING"}) << "'" << bad << "'";
+  }
+  env_.vars = {{"KEEL_CUDA_STAGING_BUFFERS", "8"}};
+  env_.warned.clear();
+  EXPECT_EQ(Parse().buffers, 8);  // the maximum
+  env_.vars = {{"KEEL_CUDA_STAGING_BUFFERS", "2"}};
+  EXPECT_EQ(Parse().buffers, 2);  // the minimum
+  EXPECT_TRUE(env_.warned.empty());
 }
 
 }  // namespace
