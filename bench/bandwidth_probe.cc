@@ -169,11 +169,9 @@ void HostCopies(const char* kind, void* host, KLdeviceptr a) {
   std::fflush(stdout);
 }
 
-// Pinned host copies of step 2 in `ctx` (the current context is restored):
-// context 1 uses A1 and the caller's pinned buffer; any other context gets a
-// device and a pinned buffer of its own, freed afterwards.
-void HostCopiesIn(KLcontext ctx, bool first, void* pinned, KLdeviceptr a1) {
-  if (first) return HostCopies("pinned", pinned, a1);
+// Step 2's pinned host copies in the second context (the current context is
+// restored), through a device and a pinned buffer of its own, freed afterwards.
+void HostCopiesInSecond(KLcontext ctx) {
   KL(klCtxPushCurrent(ctx));
   KLdeviceptr a = 0;
   void* host = nullptr;
@@ -274,8 +272,8 @@ int main(int argc, char** argv) {
     Say("step 2: klMemHostAlloc, 3x HtoD + 3x DtoH, in each context of --traffic-on");
     KL(klMemHostAlloc(&pinned, g_bytes, 0));
     std::memset(pinned, 0x3c, g_bytes);
-    if (listed(traffic_on, '1')) HostCopiesIn(ctx, true, pinned, p1.a);
-    if (ctx2 && listed(traffic_on, '2')) HostCopiesIn(ctx2, false, nullptr, 0);
+    if (listed(traffic_on, '1')) HostCopies("pinned", pinned, p1.a);
+    if (ctx2 && listed(traffic_on, '2')) HostCopiesInSecond(ctx2);
     Measure("2.after-pinned.old.A1B1", p1);
   }
   if (run('7')) {

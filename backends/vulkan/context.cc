@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <optional>
-#include <thread>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <thread>
 
 #include <keel/keel_vulkan.h>
 
@@ -252,25 +252,23 @@ struct PollingThread {
 }  // namespace
 
 VkResult Context::Wait(const Timeline& timeline, uint64_t value, bool blocking) const {
+  static const int cpus = UsableCpus();
   const bool cpu_device = device_->properties.deviceType == VK_PHYSICAL_DEVICE_TYPE_CPU;
-  if (!blocking) {
-    static const int cpus = UsableCpus();
-    const int pollers = g_polling_threads.load(std::memory_order_relaxed) + 1;  // with this one
-    const HostWaitPlan plan =
-        PlanHostWait(flags_, cpu_device, blocking, AutoPollSetting(), pollers, cpus);
-    if (plan.poll) {
-      PollingThread polling;
-      const bool bounded = plan.poll_limit != kPollUntilDone;
-      const auto deadline = std::chrono::steady_clock::now() +
-                            (bounded ? plan.poll_limit : std::chrono::microseconds{0});
-      for (uint32_t i = 0;; ++i) {
-        VkResult r = VK_SUCCESS;
-        uint64_t done = timeline.Completed(&r);
-        if (r != VK_SUCCESS) return r;
-        if (done >= value) return VK_SUCCESS;
-        if (plan.yield) std::this_thread::yield();
-        if (bounded && (i & 63) == 63 && std::chrono::steady_clock::now() > deadline) break;
-      }
+  const int pollers = g_polling_threads.load(std::memory_order_relaxed) + 1;  // with this one
+  const HostWaitPlan plan =
+      PlanHostWait(flags_, cpu_device, blocking, AutoPollSetting(), pollers, cpus);
+  if (plan.poll) {
+    PollingThread polling;
+    const bool bounded = plan.poll_limit != kPollUntilDone;
+    const auto deadline = std::chrono::steady_clock::now() +
+                          (bounded ? plan.poll_limit : std::chrono::microseconds{0});
+    for (uint32_t i = 0;; ++i) {
+      VkResult r = VK_SUCCESS;
+      uint64_t done = timeline.Completed(&r);
+      if (r != VK_SUCCESS) return r;
+      if (done >= value) return VK_SUCCESS;
+      if (plan.yield) std::this_thread::yield();
+      if (bounded && (i & 63) == 63 && std::chrono::steady_clock::now() > deadline) break;
     }
   }
   return timeline.Wait(value);
