@@ -16,7 +16,8 @@
 #    progress lines and exit status (after-<suite>.txt; with CONF_PARALLEL=1
 #    once, after both suites: after-parallel.txt): on 2026-12-07 a table
 #    taken after the Vulkan suite had raw Vulkan's small copies and round
-#    trip 2x slower than a run before it;
+#    trip 2x slower than a run before it; NO_BENCH=1 leaves the table out
+#    (a second call that runs only the suites);
 # 4. the vector_add sample on the default backend and streams_overlap on
 #    each backend (Vulkan with 4 queues and with 1).
 # Logs in $OUT: info.txt, conf-{vulkan,cuda}.txt, bench.{txt,json},
@@ -77,7 +78,7 @@ for b in $SUITES; do
 done
 if [ "$BENCH_FIRST" = 1 ]; then
   for a in $afters; do echo "-- after $a"; cat "$OUT/after-$a.txt"; done
-else
+elif [ "${NO_BENCH:-0}" != 1 ]; then
   bench
 fi
 export KEEL_SAMPLE_KERNEL_DIR=$G/bin/kernels
