@@ -55,6 +55,9 @@ struct Options {
   // twice on it) and no raw target is opened: the noise floor of Keel's
   // figures with nothing but Keel in the process.
   bool kk = false;
+  // --warmup-ms: how long the bandwidth figures (GB/s) run untimed at their
+  // sample size before timing; negative: the default (1000 ms, 0 with --quick).
+  int warmup_ms = -1;
 };
 
 // "a,b,,c" -> {"a", "b", "", "c"} (the option lists: --backend, --filter, --copy-sizes).

@@ -552,6 +552,15 @@ std::vector<Figure> MakeFigures(Backend backend, const Options& o) {
                        "instance + device + queue (libvulkan loaded inside the clock)",
                  "init", 5, false);
   AddVecAddFigure(&figs, o);
+  // Bandwidth figures keep the GPU busy for a while before they are timed:
+  // NVIDIA's Vulkan driver lowers the SM clock while the SMs are idle (to
+  // 345-840 MHz from 1980 on the H100, clock-event reason "GPU idle", during
+  // the copy figures) and needs a few hundred milliseconds of load to raise
+  // it; the vector add's 15 samples took less than that and were timed at
+  // the low clock (docs/performance.md). CUDA holds its clock.
+  double warmup_ns = o.warmup_ms >= 0 ? o.warmup_ms * 1e6 : (o.quick ? 0 : 1e9);
+  for (Figure& f : figs)
+    if (f.unit == Unit::kGBps) f.plan.warmup_min_ns = warmup_ns;
   return figs;
 }
 

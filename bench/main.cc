@@ -43,7 +43,7 @@ void Usage(FILE* out) {
   std::fprintf(out,
                "usage: keel-bench [--backend cuda|vulkan|all] [--quick] [--filter SUBSTRING[,...]]\n"
                "                  [--json FILE] [--reps N] [--kernel-dir DIR] [--list]\n"
-               "                  [--copy-sizes LIST] [--aa | --kk]\n"
+               "                  [--copy-sizes LIST] [--warmup-ms MS] [--aa | --kk]\n"
                "  --backend   backends to measure, comma-separated (default all: those\n"
                "              with a device)\n"
                "  --quick     smoke mode: small sizes, few repetitions (CI)\n"
@@ -57,6 +57,9 @@ void Usage(FILE* out) {
                "  --copy-sizes  sizes of the memcpy figures instead of the default ones,\n"
                "              comma-separated bytes with an optional KiB/MiB suffix\n"
                "              (e.g. 256KiB,1MiB,4MiB: where pageable staging starts to pay)\n"
+               "  --warmup-ms how long each bandwidth figure (GB/s) runs untimed before it is\n"
+               "              timed, so that GPU clocks lowered while idle are up again\n"
+               "              (default 1000, 0 with --quick)\n"
                "  --aa        A/A: the raw target on both sides (two instances, interleaved\n"
                "              as usual); the ratio raw B / raw A is the noise floor of each\n"
                "              figure on this machine. No Keel side is measured.\n"
@@ -125,6 +128,14 @@ int Parse(int argc, char** argv, Args* a) {
         std::fprintf(stderr, "keel-bench: --reps needs a positive number\n");
         return 2;
       }
+    } else if (k == "--warmup-ms" && value(&v)) {
+      char* end = nullptr;
+      long ms = std::strtol(v.c_str(), &end, 10);
+      if (v.empty() || *end != '\0' || ms < 0 || ms > 600000) {
+        std::fprintf(stderr, "keel-bench: --warmup-ms needs milliseconds from 0 to 600000\n");
+        return 2;
+      }
+      a->opts.warmup_ms = static_cast<int>(ms);
     } else if (k == "--copy-sizes" && value(&v)) {
       if (!ParseSizes(v, &a->opts.copy_sizes)) {
         std::fprintf(stderr, "keel-bench: --copy-sizes needs sizes like 4,64KiB,16MiB\n");

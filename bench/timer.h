@@ -31,6 +31,11 @@ struct TimingPlan {
   double target_ns = 2e6;  // choose n so one raw sample lasts about this long
   int min_n = 1;           // bounds of n (max_n caps queues: launches in flight)
   int max_n = 1;
+  // After the warm-up samples and the choice of n: keep sampling both sides,
+  // untimed, at that n until this much time has passed. A GPU whose clocks
+  // the driver lowered while it was idle needs a few hundred milliseconds of
+  // load to raise them again (docs/performance.md, the slow state).
+  double warmup_min_ns = 0;
 };
 
 struct Series {
@@ -81,6 +86,12 @@ inline PairTiming MeasureInterleaved(const std::function<void()>& bind_raw, cons
                                     static_cast<double>(plan.max_n)));
   }
   t.n = n;
+  for (double t0 = NowNs(); NowNs() - t0 < plan.warmup_min_ns;) {
+    bind_raw();
+    raw(n);
+    bind_keel();
+    keel(n);
+  }
   for (int i = 0; i < plan.reps; ++i) {
     bool raw_first = (i % 4 == 0) || (i % 4 == 3);  // A B B A
     for (int k = 0; k < 2; ++k) {

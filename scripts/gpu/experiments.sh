@@ -49,7 +49,7 @@ clocks_stop() {  # label: the last 8 samples with the GPU over 50 % busy
     sed -E "s/^ *([0-9]+) /  clocks, last busy samples: \1x /"
 }
 while IFS='|' read -r label vars args; do
-  label=$(echo "$label" | xargs)
+  label=${label#"${label%%[![:space:]]*}"}; label=${label%"${label##*[![:space:]]}"}
   [ -z "$label" ] || [ "${label:0:1}" = "#" ] && continue
   # Leading and trailing blanks off (vars and args stay one string each: they
   # are split into words, unquoted, when the program runs).
