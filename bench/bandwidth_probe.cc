@@ -10,6 +10,13 @@
 // tell whether the slow state sticks to memory allocated afterwards or to
 // the whole process, and what triggers it.
 //
+// The answer (docs/performance.md, "the slow state is the SM clock"):
+// neither. NVIDIA's Vulkan driver lowers the SM clock while the SMs idle
+// (during copies, which run on the copy engines) and raises it only after
+// a few hundred milliseconds of load; buffers made before and after the
+// traffic measure alike here. The probe stays as a tool for placement
+// questions.
+//
 // keel-bench has two Vulkan devices in its process (raw's and Keel's); the
 // probe can have two too: `--contexts 2` creates a second Keel context (its
 // own VkDevice) and `--traffic-on 1,2` says in which contexts the host copies
