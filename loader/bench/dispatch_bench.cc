@@ -66,8 +66,11 @@ int main(int argc, char** argv) {
   }
   if (iterations < 1 || repetitions < 1) return 2;
 
-  // Only the test backend, wherever libkeel's own plugin directory is.
-  setenv("KEEL_BACKEND_PATH", KEEL_BENCH_FAKE_DIR, 1);
+  // Only the test backend, wherever libkeel's own plugin directory is: the
+  // build tree's, or KEEL_DISPATCH_BENCH_BACKEND_DIR where a copied build
+  // (scripts/gpu/pack.sh) put it.
+  const char* dir = std::getenv("KEEL_DISPATCH_BENCH_BACKEND_DIR");
+  setenv("KEEL_BACKEND_PATH", dir != nullptr && *dir != '\0' ? dir : KEEL_BENCH_FAKE_DIR, 1);
   setenv("KEEL_BACKENDS", "alpha", 1);
   KLresult r = klInit(0);
   if (r != KL_SUCCESS) return Fail("klInit", r);

@@ -9,11 +9,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 B=${1:-build/release}
 cmake --build "$B" --target keel keel_cuda keel_vulkan keel-conformance keel-bench keel-info \
-  keel-launch-overhead keel-bandwidth-probe vector_add streams_overlap >/dev/null
+  keel-launch-overhead keel-bandwidth-probe keel-dispatch-bench vector_add streams_overlap >/dev/null
 rm -rf .gpubin
 mkdir -p .gpubin/bin .gpubin/lib .gpubin/kernels
 cp -a "$B"/bin/{keel-conformance,keel-bench,keel-launch-overhead,keel-bandwidth-probe,keel-info,bench_kernels} .gpubin/bin/
 cp -a "$B"/bin/{vector_add,streams_overlap,kernels} .gpubin/bin/  # samples and their bundles
+# keel-bench's loader dispatch rows: keel-dispatch-bench and the test backend
+# it calls (packed_env.sh points KEEL_DISPATCH_BENCH_BACKEND_DIR at it).
+cp -a "$B"/bin/keel-dispatch-bench .gpubin/bin/
+mkdir -p .gpubin/lib/dispatch-test
+cp -a "$B"/loader/tests/fakes/alpha/libkeel_alpha.so .gpubin/lib/dispatch-test/
 cp -a "$B"/lib/libkeel.so* "$B"/lib/keel .gpubin/lib/
 rm -f .gpubin/lib/keel/libkeel_level_zero.so
 cp -a "$B"/null_cuda .gpubin/null_cuda

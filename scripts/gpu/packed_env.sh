@@ -14,3 +14,4 @@ if compgen -G ".gl/*.deb" >/dev/null; then
 fi
 export VK_DRIVER_FILES=${VK_DRIVER_FILES:-/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json}
 export LD_LIBRARY_PATH=$G/lib KEEL_BACKEND_PATH=$G/lib/keel
+export KEEL_DISPATCH_BENCH_BACKEND_DIR=$G/lib/dispatch-test
