@@ -10,12 +10,13 @@
 // tell whether the slow state sticks to memory allocated afterwards or to
 // the whole process, and what triggers it.
 //
-// The answer (docs/performance.md, "the slow state is the SM clock"):
-// neither. NVIDIA's Vulkan driver lowers the SM clock while the SMs idle
-// (during copies, which run on the copy engines) and raises it only after
-// a few hundred milliseconds of load; buffers made before and after the
-// traffic measure alike here. The probe stays as a tool for placement
-// questions.
+// The answer (docs/performance.md, "the slow state is the SM clock"): the
+// SM clock, which NVIDIA's driver lowers (without a CUDA context) once the
+// SMs have idled for a while and raises only after 200-500 ms of load.
+// keel-bench's vector add after the copy figures ran at 345-615 MHz; with
+// a 1 s untimed warm-up it runs at full bandwidth on the same allocations.
+// This probe's runs are short and never left 1980 MHz on the H100, so it
+// never saw the state; it stays as a tool for placement questions.
 //
 // keel-bench has two Vulkan devices in its process (raw's and Keel's); the
 // probe can have two too: `--contexts 2` creates a second Keel context (its

@@ -42,6 +42,8 @@ std::vector<size_t> CopySizes(bool quick) {
 
 size_t VecAddElements(bool quick) { return quick ? (size_t{1} << 20) : (size_t{64} << 20); }
 
+int BandwidthWarmupMs(const Options& o) { return o.warmup_ms >= 0 ? o.warmup_ms : (o.quick ? 0 : 1000); }
+
 std::string VecAddId(bool quick) { return Format("vecadd.%zuMi", VecAddElements(quick) >> 20); }
 
 namespace {
@@ -553,12 +555,12 @@ std::vector<Figure> MakeFigures(Backend backend, const Options& o) {
                  "init", 5, false);
   AddVecAddFigure(&figs, o);
   // Bandwidth figures keep the GPU busy for a while before they are timed:
-  // NVIDIA's Vulkan driver lowers the SM clock while the SMs are idle (to
-  // 345-840 MHz from 1980 on the H100, clock-event reason "GPU idle", during
-  // the copy figures) and needs a few hundred milliseconds of load to raise
-  // it; the vector add's 15 samples took less than that and were timed at
-  // the low clock (docs/performance.md). CUDA holds its clock.
-  double warmup_ns = o.warmup_ms >= 0 ? o.warmup_ms * 1e6 : (o.quick ? 0 : 1e9);
+  // without a CUDA context, NVIDIA's driver lowers the SM clock once the SMs
+  // have idled for a while (the copy figures run on the copy engines; the
+  // H100's vector add then started at 345-615 MHz instead of 1980) and
+  // raises it only after 200-500 ms of load, so the vector add's samples
+  // were timed at the low clock (docs/performance.md). CUDA holds its clock.
+  double warmup_ns = BandwidthWarmupMs(o) * 1e6;
   for (Figure& f : figs)
     if (f.unit == Unit::kGBps) f.plan.warmup_min_ns = warmup_ns;
   return figs;

@@ -50,6 +50,8 @@ std::vector<Figure> MakeFigures(Backend backend, const Options& opts);
 std::string SizeName(size_t bytes);  // "4B", "64KiB", "16MiB"
 std::vector<size_t> CopySizes(bool quick);
 size_t VecAddElements(bool quick);
+// How long each bandwidth figure runs untimed before it is timed (--warmup-ms).
+int BandwidthWarmupMs(const Options& opts);
 std::string VecAddId(bool quick);  // "vecadd.64Mi"
 
 }  // namespace kb

@@ -375,6 +375,7 @@ int Main(int argc, char** argv) {
   gethostname(host, sizeof host - 1);
   report.host = host;
   report.quick = o.quick;
+  report.warmup_ms = BandwidthWarmupMs(o);
   report.aa = o.aa;
   report.kk = o.kk;
 

@@ -121,6 +121,7 @@ void WriteJson(const Report& r, const std::string& path) {
   }
   f << "  \"command\": " << Json(r.command) << ",\n  \"date\": " << Json(r.date)
     << ",\n  \"host\": " << Json(r.host) << ",\n  \"quick\": " << (r.quick ? "true" : "false")
+    << ",\n  \"bandwidth_warmup_ms\": " << r.warmup_ms
     << ",\n  \"backends\": [";
   for (size_t i = 0; i < r.backends.size(); ++i) {
     const BackendRun& b = r.backends[i];

@@ -34,6 +34,7 @@ struct Report {
   std::string date;  // UTC, ISO 8601
   std::string host;
   bool quick = false;
+  int warmup_ms = 0;  // the bandwidth figures' untimed warm-up
   // A/A mode (--aa): the "raw" and "keel" fields of every result hold raw
   // instance A and raw instance B, and ratio = B / A.
   bool aa = false;

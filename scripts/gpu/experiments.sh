@@ -11,10 +11,11 @@
 # (with KEEL_LOG=debug KEEL_LOG_TIME=1 in its variables, the start-up steps).
 # A line whose arguments begin with `probe` runs keel-bandwidth-probe with
 # the rest of them instead of keel-bench.
-# Where nvidia-smi is present, each experiment also samples the GPU every
-# 50 ms ($OUT/<label>.clocks.csv: P-state, SM and memory clocks, utilization,
-# power and the active clock-event (throttle) reasons) and prints the SM clock
-# and reasons of the last busy samples, those of the experiment's last figure.
+# Where nvidia-smi is present, each experiment also samples GPU $SMI_GPU
+# (default 0) every 50 ms ($OUT/<label>.clocks.csv: P-state, SM and memory
+# clocks, utilization, power and the active clock-event (throttle) reasons)
+# and prints the last stretch of busy samples in time order: the SM clock
+# during the experiment's last figure.
 set -u
 list=$(realpath "$1")
 cd "$(dirname "$0")/../.." || exit 1
@@ -37,16 +38,26 @@ if command -v nvidia-smi >/dev/null; then
 fi
 clocks_start() {  # label
   [ -n "$smi_fields" ] || return 0
-  nvidia-smi --query-gpu="$smi_fields" --format=csv,noheader,nounits -lms 50 \
+  nvidia-smi -i "${SMI_GPU:-0}" --query-gpu="$smi_fields" --format=csv,noheader,nounits -lms 50 \
     </dev/null >"$OUT/$1.clocks.csv" 2>/dev/null &
   smi_pid=$!
 }
-clocks_stop() {  # label: the last 8 samples with the GPU over 50 % busy
+# The last stretch of samples with the GPU in use (the process's last
+# figure, as far as the sampling can tell: one idle sample between two busy
+# ones does not end it), in time order, repeated readings merged. nvidia-smi
+# refreshes clocks and utilization every 100-200 ms.
+clocks_stop() {  # label
   [ -n "$smi_fields" ] || return 0
   kill "$smi_pid" 2>/dev/null; wait "$smi_pid" 2>/dev/null
-  awk -F', ' '$5 > 50 { print $3 " MHz (" $2 ", mem " $4 ", " $6 " W, reasons " $7 ")" }' \
-    "$OUT/$1.clocks.csv" | tail -8 | sort | uniq -c |
-    sed -E "s/^ *([0-9]+) /  clocks, last busy samples: \1x /"
+  awk -F', ' '{ t[NR] = substr($1, 12); c[NR] = $3; u[NR] = $5 + 0; w[NR] = $6; r[NR] = $7 }
+    END {
+      e = NR; while (e > 0 && u[e] <= 0) e--
+      if (e == 0) { print "  clocks: no busy samples"; exit }
+      s = e; while (s > 1 && (u[s - 1] > 0 || (s > 2 && u[s - 2] > 0))) s--
+      for (i = s; i <= e; i++)
+        if (i == s || c[i] != c[i - 1] || u[i] != u[i - 1])
+          printf "  clocks %s: SM %s MHz, busy %s %%, %s W, reasons %s\n", t[i], c[i], u[i], w[i], r[i]
+    }' "$OUT/$1.clocks.csv"
 }
 while IFS='|' read -r label vars args; do
   label=${label#"${label%%[![:space:]]*}"}; label=${label%"${label##*[![:space:]]}"}
