@@ -38,6 +38,19 @@ std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2))
 enum class Backend { kCuda, kVulkan };
 const char* BackendName(Backend b);
 
+// What the two sides of every figure are.
+enum class Mode {
+  kKeelVsRaw,  // side A the raw target, side B Keel: the normal run
+  // --aa, A/A: both sides the raw target (two independent instances,
+  // interleaved as in a normal run), so the ratio is the run-to-run noise of
+  // the figure on this machine, not Keel's cost.
+  kRawVsRaw,
+  // --kk, K/K: both sides the Keel target (each figure prepared twice on it)
+  // and no raw target opened: the noise floor of Keel's figures with nothing
+  // but Keel in the process.
+  kKeelVsKeel,
+};
+
 // Command-line options (main.cc parses them).
 struct Options {
   std::vector<Backend> backends;  // in run order
@@ -47,14 +60,7 @@ struct Options {
   std::string kernel_dir;         // where bench.fatbin/.ptx/.spv live
   int reps = 0;                   // 0: the figure's default
   std::vector<size_t> copy_sizes;  // --copy-sizes: the memcpy figures' sizes (empty: the default)
-  // --aa: A/A mode. Both sides of every figure are the raw target (two
-  // independent instances, interleaved as in a normal run), so the ratio is
-  // the run-to-run noise of the figure on this machine, not Keel's cost.
-  bool aa = false;
-  // --kk: K/K mode. Both sides are the Keel target (each figure prepared
-  // twice on it) and no raw target is opened: the noise floor of Keel's
-  // figures with nothing but Keel in the process.
-  bool kk = false;
+  Mode mode = Mode::kKeelVsRaw;  // --aa, --kk
   // --warmup-ms: how long the bandwidth figures (GB/s) run untimed at their
   // sample size before timing; negative: the default (1000 ms, 0 with --quick).
   int warmup_ms = -1;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
@@ -73,6 +74,18 @@ struct Args {
   bool list = false;
 };
 
+// A whole decimal number from lo to hi and nothing else: false for "5x",
+// " 5", "+5", "-1" or "" (what atoi would have read as something).
+bool ParseInt(const std::string& value, long lo, long hi, long* out) {
+  if (value.empty() || value[0] < '0' || value[0] > '9') return false;
+  char* end = nullptr;
+  errno = 0;
+  long n = std::strtol(value.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE || n < lo || n > hi) return false;
+  *out = n;
+  return true;
+}
+
 // "4,64KiB,16MiB" -> {4, 65536, 16777216}; false on anything else.
 bool ParseSizes(const std::string& value, std::vector<size_t>* out) {
   out->clear();
@@ -110,8 +123,14 @@ int Parse(int argc, char** argv, Args* a) {
     };
     std::string v;
     if (k == "--quick") a->opts.quick = true;
-    else if (k == "--aa") a->opts.aa = true;
-    else if (k == "--kk") a->opts.kk = true;
+    else if (k == "--aa" || k == "--kk") {
+      Mode m = k == "--aa" ? Mode::kRawVsRaw : Mode::kKeelVsKeel;
+      if (a->opts.mode != Mode::kKeelVsRaw && a->opts.mode != m) {
+        std::fprintf(stderr, "keel-bench: --aa and --kk exclude each other\n");
+        return 2;
+      }
+      a->opts.mode = m;
+    }
     else if (k == "--list") a->list = true;
     else if (k == "--help" || k == "-h") return Usage(stdout), 0;
     else if (k == "--backend" && value(&v)) {
@@ -123,15 +142,15 @@ int Parse(int argc, char** argv, Args* a) {
     else if (k == "--json" && value(&v)) a->opts.json_path = v;
     else if (k == "--kernel-dir" && value(&v)) a->opts.kernel_dir = v;
     else if (k == "--reps" && value(&v)) {
-      a->opts.reps = std::atoi(v.c_str());
-      if (a->opts.reps <= 0) {
-        std::fprintf(stderr, "keel-bench: --reps needs a positive number\n");
+      long n = 0;
+      if (!ParseInt(v, 1, 1000000, &n)) {
+        std::fprintf(stderr, "keel-bench: --reps needs a number from 1 to 1000000\n");
         return 2;
       }
+      a->opts.reps = static_cast<int>(n);
     } else if (k == "--warmup-ms" && value(&v)) {
-      char* end = nullptr;
-      long ms = std::strtol(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0' || ms < 0 || ms > 600000) {
+      long ms = 0;
+      if (!ParseInt(v, 0, 600000, &ms)) {
         std::fprintf(stderr, "keel-bench: --warmup-ms needs milliseconds from 0 to 600000\n");
         return 2;
       }
@@ -146,10 +165,6 @@ int Parse(int argc, char** argv, Args* a) {
       Usage(stderr);
       return 2;
     }
-  }
-  if (a->opts.aa && a->opts.kk) {
-    std::fprintf(stderr, "keel-bench: --aa and --kk exclude each other\n");
-    return 2;
   }
   return -1;
 }
@@ -168,8 +183,8 @@ std::string Guard(F&& f) {
 }
 
 // Runs one figure: side A is the raw target, side B is Keel, or in A/A mode
-// (o.aa) a second raw target prepared by the figure's raw side too; in K/K
-// mode (o.kk) both are the Keel target, prepared by the figure's Keel side.
+// a second raw target prepared by the figure's raw side too; in K/K mode
+// both are the Keel target, prepared by the figure's Keel side.
 // `keel` is the Keel target in every mode: figures ask it which device is
 // measured.
 Result RunFigure(Backend b, const Figure& fig, Target& raw, Target& side_b, KeelTarget& keel,
@@ -184,10 +199,10 @@ Result RunFigure(Backend b, const Figure& fig, Target& raw, Target& side_b, Keel
   PairTiming t;
   r.status = Guard([&] {
     raw.Bind();
-    praw = o.kk ? fig.keel(raw, keel) : fig.raw(raw, keel);
+    praw = o.mode == Mode::kKeelVsKeel ? fig.keel(raw, keel) : fig.raw(raw, keel);
     have_raw = true;
     side_b.Bind();
-    pkeel = o.aa ? fig.raw(side_b, keel) : fig.keel(side_b, keel);
+    pkeel = o.mode == Mode::kRawVsRaw ? fig.raw(side_b, keel) : fig.keel(side_b, keel);
     have_keel = true;
     auto verify = [&] {
       raw.Bind();
@@ -230,8 +245,11 @@ const Result* Find(const std::vector<Result>& rs, const std::string& backend,
 // The name of side A (b false) or side B (b true) of every figure in this
 // mode, as the table's columns and the progress lines call them.
 const char* SideName(const Options& o, bool b) {
-  if (o.aa) return b ? "raw B" : "raw A";
-  if (o.kk) return b ? "keel B" : "keel A";
+  switch (o.mode) {
+    case Mode::kRawVsRaw: return b ? "raw B" : "raw A";
+    case Mode::kKeelVsKeel: return b ? "keel B" : "keel A";
+    case Mode::kKeelVsRaw: break;
+  }
   return b ? "keel" : "raw";
 }
 
@@ -376,8 +394,7 @@ int Main(int argc, char** argv) {
   report.host = host;
   report.quick = o.quick;
   report.warmup_ms = BandwidthWarmupMs(o);
-  report.aa = o.aa;
-  report.kk = o.kk;
+  report.mode = o.mode;
 
   bool any_error = false, any_ran = false;
   for (Backend b : o.backends) {
@@ -394,10 +411,10 @@ int Main(int argc, char** argv) {
         return b == Backend::kCuda ? MakeCudaRawTarget(o, keel->Device())
                                    : MakeVulkanRawTarget(o, keel->Device());
       };
-      if (o.kk) return;  // nothing but Keel in the process
+      if (o.mode == Mode::kKeelVsKeel) return;  // nothing but Keel in the process
       raw = make_raw();
       run.raw_desc = raw->Describe();
-      if (o.aa) {
+      if (o.mode == Mode::kRawVsRaw) {
         // An independent second instance: raw CUDA retains the same primary
         // context again (its own module, stream and events); raw Vulkan
         // creates its own instance and VkDevice.
@@ -417,8 +434,8 @@ int Main(int argc, char** argv) {
     for (const Figure& fig : MakeFigures(b, o)) {
       if (!Selected(o, fig.id)) continue;
       double t0 = NowNs();
-      Target& side_a = o.kk ? static_cast<Target&>(*keel) : *raw;
-      Result r = RunFigure(b, fig, side_a, o.aa ? *raw_b : *keel, *keel, o);
+      Target& side_a = o.mode == Mode::kKeelVsKeel ? static_cast<Target&>(*keel) : *raw;
+      Result r = RunFigure(b, fig, side_a, o.mode == Mode::kRawVsRaw ? *raw_b : *keel, *keel, o);
       const char* a_name = SideName(o, false);
       const char* b_name = SideName(o, true);
       std::fprintf(stderr, "keel-bench: %s %-28s %s  (%.1f s)\n", r.backend.c_str(), r.id.c_str(),
@@ -439,7 +456,7 @@ int Main(int argc, char** argv) {
   AddCrossBackend(o, &report.results);
   // The dispatch rows compare libkeel with a direct call: nothing to do with
   // an A/A run of the raw targets.
-  bool want_dispatch = !o.aa && !o.kk && (o.filter.empty() || Selected(o, "loader.dispatch") ||
+  bool want_dispatch = o.mode == Mode::kKeelVsRaw && (o.filter.empty() || Selected(o, "loader.dispatch") ||
                                  o.filter.find("dispatch") != std::string::npos);
   if (any_ran && want_dispatch) {
     for (Result& r : RunDispatchBench(o)) {

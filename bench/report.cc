@@ -41,34 +41,35 @@ std::string Json(double v) { return std::isfinite(v) ? Format("%.6g", v) : "null
 }  // namespace
 
 void PrintTable(const Report& r, FILE* out) {
+  const bool aa = r.mode == Mode::kRawVsRaw, kk = r.mode == Mode::kKeelVsKeel;
   std::fprintf(out, "keel-bench %s%s%s\n", r.date.c_str(),
-               r.aa   ? " A/A: raw vs raw (the noise floor; Keel is not measured)"
-               : r.kk ? " K/K: Keel vs Keel (Keel's noise floor; no raw target opened)"
-                      : "",
+               aa   ? " A/A: raw vs raw (the noise floor; Keel is not measured)"
+               : kk ? " K/K: Keel vs Keel (Keel's noise floor; no raw target opened)"
+                    : "",
                r.quick ? " (--quick: smoke sizes, few repetitions)" : "");
   for (const BackendRun& b : r.backends) {
     std::fprintf(out, "  %s: %s\n", b.backend.c_str(), b.status.c_str());
-    if (r.aa) {
+    if (aa) {
       if (!b.raw_desc.empty()) std::fprintf(out, "    raw A: %s\n", b.raw_desc.c_str());
       if (!b.raw_b_desc.empty()) std::fprintf(out, "    raw B: %s (a second instance)\n", b.raw_b_desc.c_str());
       if (!b.keel_desc.empty())
         std::fprintf(out, "    (keel: %s; opened only to pick the device)\n", b.keel_desc.c_str());
       continue;
     }
-    if (r.kk) {
+    if (kk) {
       if (!b.keel_desc.empty()) std::fprintf(out, "    keel A and B: %s\n", b.keel_desc.c_str());
       continue;
     }
     if (!b.raw_desc.empty()) std::fprintf(out, "    raw:  %s\n", b.raw_desc.c_str());
     if (!b.keel_desc.empty()) std::fprintf(out, "    keel: %s\n", b.keel_desc.c_str());
   }
-  if (r.aa) {
+  if (aa) {
     std::fprintf(out,
                  "A/A run: both columns are the raw target (two instances, interleaved ABBA "
                  "exactly as raw and Keel in a normal run). Medians over the samples; ratio = "
                  "raw B / raw A. Its distance from 1 is the measurement noise of the figure on "
                  "this machine: a keel/raw ratio within it says nothing.\n\n");
-  } else if (r.kk) {
+  } else if (kk) {
     std::fprintf(out,
                  "K/K run: both columns are the Keel target (each figure prepared twice, "
                  "interleaved as raw and Keel in a normal run); no raw target was opened. "
@@ -80,8 +81,8 @@ void PrintTable(const Report& r, FILE* out) {
                  "means Keel is slower.\n\n");
   }
   if (r.results.empty()) return;
-  std::fprintf(out, r.aa   ? "| figure | raw A | raw B | B/A |\n|---|---:|---:|---:|\n"
-                    : r.kk ? "| figure | keel A | keel B | B/A |\n|---|---:|---:|---:|\n"
+  std::fprintf(out, aa   ? "| figure | raw A | raw B | B/A |\n|---|---:|---:|---:|\n"
+                    : kk ? "| figure | keel A | keel B | B/A |\n|---|---:|---:|---:|\n"
                          : "| figure | raw | keel | ratio |\n|---|---:|---:|---:|\n");
   std::vector<const Result*> problems;
   for (const Result& x : r.results) {
@@ -108,11 +109,12 @@ void WriteJson(const Report& r, const std::string& path) {
   f << "{\n  \"tool\": \"keel-bench\",\n";
   // A/A and K/K keep the field names, so one reader handles every mode: "raw"
   // is side A and "keel" side B there (raw instances A and B; Keel A and B).
-  if (r.aa) {
+  const bool aa = r.mode == Mode::kRawVsRaw, kk = r.mode == Mode::kKeelVsKeel;
+  if (aa) {
     f << "  \"mode\": \"aa\",\n  \"ratio\": \"raw B / raw A\",\n"
       << "  \"sides\": {\"raw\": \"raw target, instance A\", \"keel\": \"raw target, instance B "
          "(not Keel)\"},\n";
-  } else if (r.kk) {
+  } else if (kk) {
     f << "  \"mode\": \"kk\",\n  \"ratio\": \"keel B / keel A\",\n"
       << "  \"sides\": {\"raw\": \"Keel target, side A (not raw)\", \"keel\": \"Keel target, "
          "side B\"},\n";
@@ -127,9 +129,9 @@ void WriteJson(const Report& r, const std::string& path) {
     const BackendRun& b = r.backends[i];
     f << (i ? "," : "") << "\n    {\"backend\": " << Json(b.backend)
       << ", \"status\": " << Json(b.status)
-      << ", \"raw\": " << Json(r.kk ? b.keel_desc : b.raw_desc)  // side A
-      << ", \"keel\": " << Json(r.aa ? b.raw_b_desc : b.keel_desc);
-    if (r.aa) f << ", \"device_picked_by\": " << Json(b.keel_desc);
+      << ", \"raw\": " << Json(kk ? b.keel_desc : b.raw_desc)  // side A
+      << ", \"keel\": " << Json(aa ? b.raw_b_desc : b.keel_desc);
+    if (aa) f << ", \"device_picked_by\": " << Json(b.keel_desc);
     f << "}";
   }
   f << "\n  ],\n  \"figures\": [";

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "bench.h"
+
 namespace kb {
 
 struct Result {
@@ -35,11 +37,9 @@ struct Report {
   std::string host;
   bool quick = false;
   int warmup_ms = 0;  // the bandwidth figures' untimed warm-up
-  // A/A mode (--aa): the "raw" and "keel" fields of every result hold raw
-  // instance A and raw instance B, and ratio = B / A.
-  bool aa = false;
-  // K/K mode (--kk): both hold the Keel target (A and B), ratio = B / A.
-  bool kk = false;
+  // A/A and K/K: the "raw" and "keel" fields of every result hold sides A
+  // and B (raw instances A and B; Keel A and B), and ratio = B / A.
+  Mode mode = Mode::kKeelVsRaw;
   std::vector<BackendRun> backends;
   std::vector<Result> results;
 };
